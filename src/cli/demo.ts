@@ -1,0 +1,86 @@
+import { createRuntime } from '../kernel.js';
+import { MemoryStorage } from '../storage/memory.js';
+import type { UserId } from '../shared/ids.js';
+import type { OutcomeKind } from '../shared/outcome.js';
+import { CODE_CHANGE_V2, kindFor, SAMPLES, type SampleKind } from './sample-players.js';
+import { ProgressBar, renderTable } from './table.js';
+
+export interface DemoOptions {
+  readonly players: number;
+  readonly ticks: number;
+  readonly poolSize?: number;
+  readonly quiet?: boolean;
+}
+
+interface KindStats {
+  players: number;
+  ticks: number;
+  outcomes: Partial<Record<OutcomeKind, number>>;
+  billedMs: number;
+  resets: number;
+  errors: number;
+}
+
+/**
+ * The main job: a few hundred players from the bundled sample scripts on the in-memory store, run for N
+ * ticks, then a table per player kind and per outcome.
+ */
+export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, KindStats>> {
+  const storage = new MemoryStorage();
+  const kindOf = new Map<UserId, SampleKind>();
+  for (let i = 0; i < options.players; i++) {
+    const kind = kindFor(i, options.players);
+    // New players start like the official server's: cpu 100, an empty bucket (tickLimit 100 ms).
+    const id = storage.addUser({ id: `player${i}`, username: `${kind}${i}`, cpu: 100, cpuAvailable: 0, modules: { main: SAMPLES[kind] } });
+    kindOf.set(id, kind);
+  }
+  const stats = {} as Record<SampleKind, KindStats>;
+  for (const kind of kindOf.values()) stats[kind] ??= { players: 0, ticks: 0, outcomes: {}, billedMs: 0, resets: 0, errors: 0 };
+  for (const kind of kindOf.values()) stats[kind].players++;
+
+  await using runtime = await createRuntime({
+    storage,
+    logger: 'warn',
+    // The demo survives a hung worker by replacing it, so it always reaches its final table.
+    onHungWorker: 'replace',
+    ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+  });
+  const bar = new ProgressBar(options.ticks, 'ticks');
+  const started = performance.now();
+  let playerTicks = 0;
+  for (let tick = 1; tick <= options.ticks; tick++) {
+    if (tick === Math.floor(options.ticks / 2) + 1) {
+      for (const [id, kind] of kindOf) if (kind === 'codeChange') storage.setCode(id, { main: CODE_CHANGE_V2 });
+    }
+    const report = await runtime.runTick(tick);
+    for (const r of report.results) {
+      const s = stats[kindOf.get(r.userId)!];
+      s.ticks++;
+      s.outcomes[r.outcome] = (s.outcomes[r.outcome] ?? 0) + 1;
+      s.billedMs += r.billedMs;
+      if (r.coldStart !== null && r.coldStart !== 'firstRun') s.resets++;
+      s.errors += r.errors.length;
+    }
+    playerTicks += report.results.length;
+    if (!options.quiet) bar.update(tick, `${report.durationMs.toFixed(0)} ms/tick`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (!options.quiet) {
+    const outcomes: OutcomeKind[] = ['ok', 'scriptError', 'timedOut', 'memoryExceeded', 'disposed', 'halted', 'skipped', 'workerFailed'];
+    const rows = (Object.entries(stats) as [SampleKind, KindStats][]).map(([kind, s]) => [
+      kind,
+      s.players,
+      s.ticks,
+      ...outcomes.map((o) => s.outcomes[o] ?? 0),
+      s.billedMs,
+      s.resets,
+      s.errors,
+    ]);
+    process.stdout.write(
+      `\n${renderTable(['player kind', 'players', 'ticks', ...outcomes, 'billed CPU ms', 'resets', 'errors'], rows)}\n\n` +
+        `${playerTicks} player-ticks in ${seconds.toFixed(1)} s (${(playerTicks / seconds).toFixed(0)} player-ticks/s) ` +
+        `on ${runtime.options.poolSize} worker thread(s)\n`,
+    );
+  }
+  return stats;
+}

@@ -1,0 +1,3 @@
+export { BUCKET_EMPTY_MESSAGE, PENALTY_MESSAGE, billTick, cpuGate, INTENT_CPU, type CpuSettings, type GateDecision } from './cpu.js';
+export { commitFor } from './results.js';
+export { TickCoordinator, type PlayerTickReport, type TickHooks, type TickReport, type TickScheduler, type TickSettings } from './tick.js';

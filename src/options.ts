@@ -1,0 +1,160 @@
+import * as os from 'node:os';
+import { InvalidOptionError } from './errors.js';
+import type { StoragePort } from './storage/port.js';
+import type { Logger } from './telemetry/logger.js';
+
+/** What happens when a worker thread stops answering (a hang no isolated-vm timeout caught). */
+export type HungWorkerPolicy = 'exit' | 'replace';
+
+/** Options accepted by `createRuntime()`. Every field is optional; `resolveOptions()` fills defaults. */
+export interface RuntimeOptions {
+  /** Worker threads in the pool. Each owns the isolates of the players pinned to it. @default os.availableParallelism() */
+  poolSize?: number;
+  /** Heap limit of each player's isolate, in MB (F12 uses 256). @default 256 */
+  memoryLimitMb?: number;
+  /** Cap on WebAssembly memory per isolate, in MB; isolated-vm does not count it in `memoryLimitMb`. @default 64 */
+  wasmMemoryLimitMb?: number;
+  /** A player's isolate unused for this long is disposed (F13: 3 minutes). @default 180000 */
+  idleIsolateTtlMs?: number;
+  /** How often each worker sweeps idle isolates, in ms (F13: 60 s). @default 60000 */
+  idleSweepIntervalMs?: number;
+  /** Upper bound of `Game.cpu.tickLimit`, in CPU ms (F11, `cpuMaxPerTick`). @default 500 */
+  cpuMaxPerTick?: number;
+  /** Upper bound of the CPU bucket, in CPU ms (F24, `cpuBucketSize`). @default 10000 */
+  cpuBucketSize?: number;
+  /** Players per batch task sent to a worker. Smaller batches reach persistence sooner. @default 64 */
+  batchSize?: number;
+  /** Batch tasks queued per worker at once, so a worker never waits for the next batch. @default 2 */
+  batchesInFlightPerWorker?: number;
+  /** Wall-clock ms after which a player run that has not returned marks its worker as hung (F4: 5 s). @default 5000 */
+  hangTimeoutMs?: number;
+  /** `exit` kills the process (a supervisor restarts it); `replace` abandons the hung thread and starts another. @default 'exit' */
+  onHungWorker?: HungWorkerPolicy;
+  /** With `onHungWorker: 'replace'`, hung threads abandoned before escalating to `exit` anyway. @default 2 */
+  maxAbandonedWorkers?: number;
+  /** Ticks a player is skipped after its code hung or crashed a worker (the official `skipTicksPenalty`). @default 20 */
+  quarantineTicks?: number;
+  /** Compiled-script cachedData entries kept per worker (LRU, keyed by code hash). @default 512 */
+  scriptCacheEntries?: number;
+  /** Player code bundles kept in the main thread to re-send to a worker, in MB (LRU). @default 256 */
+  codeCacheMb?: number;
+  /** Timeout of the console-command phase, in ms (the official driver has none: F21). @default 250 */
+  consoleCommandTimeoutMs?: number;
+  /** Console output kept per player per tick, in KB; the rest is replaced by one truncation line. @default 256 */
+  maxConsoleKbPerTick?: number;
+  /** Name of this shard, exposed as `Game.shard.name` and used for InterShardMemory. @default 'shard0' */
+  shardName?: string;
+  /** Storage adapter. @default an in-memory store */
+  storage?: StoragePort;
+  /** pino logger, or a level for the built-in one. @default 'info' */
+  logger?: Logger | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Called instead of killing the process when `onHungWorker` escalates to exit. */
+  onFatal?: (reason: string) => void;
+}
+
+export interface ResolvedOptions {
+  readonly poolSize: number;
+  readonly memoryLimitMb: number;
+  readonly wasmMemoryLimitMb: number;
+  readonly idleIsolateTtlMs: number;
+  readonly idleSweepIntervalMs: number;
+  readonly cpuMaxPerTick: number;
+  readonly cpuBucketSize: number;
+  readonly batchSize: number;
+  readonly batchesInFlightPerWorker: number;
+  readonly hangTimeoutMs: number;
+  readonly onHungWorker: HungWorkerPolicy;
+  readonly maxAbandonedWorkers: number;
+  readonly quarantineTicks: number;
+  readonly scriptCacheEntries: number;
+  readonly codeCacheMb: number;
+  readonly consoleCommandTimeoutMs: number;
+  readonly maxConsoleKbPerTick: number;
+  readonly shardName: string;
+  readonly storage: StoragePort | undefined;
+  readonly logger: RuntimeOptions['logger'];
+  readonly onFatal: ((reason: string) => void) | undefined;
+}
+
+type IntSpec = { kind: 'int'; min: number; max: number; default: () => number };
+type EnumSpec<T extends string> = { kind: 'enum'; values: readonly T[]; default: T };
+type StringSpec = { kind: 'string'; pattern: RegExp; default: string };
+
+/** The options table: one row per scalar option, with range and default. */
+export const OPTIONS = {
+  poolSize: { kind: 'int', min: 1, max: 256, default: () => os.availableParallelism() },
+  memoryLimitMb: { kind: 'int', min: 8, max: 4096, default: () => 256 },
+  wasmMemoryLimitMb: { kind: 'int', min: 0, max: 4096, default: () => 64 },
+  idleIsolateTtlMs: { kind: 'int', min: 1000, max: 7 * 24 * 3600_000, default: () => 180_000 },
+  idleSweepIntervalMs: { kind: 'int', min: 100, max: 3600_000, default: () => 60_000 },
+  cpuMaxPerTick: { kind: 'int', min: 1, max: 60_000, default: () => 500 },
+  cpuBucketSize: { kind: 'int', min: 0, max: 10_000_000, default: () => 10_000 },
+  batchSize: { kind: 'int', min: 1, max: 100_000, default: () => 64 },
+  batchesInFlightPerWorker: { kind: 'int', min: 1, max: 64, default: () => 2 },
+  hangTimeoutMs: { kind: 'int', min: 100, max: 600_000, default: () => 5000 },
+  onHungWorker: { kind: 'enum', values: ['exit', 'replace'] as const, default: 'exit' },
+  maxAbandonedWorkers: { kind: 'int', min: 0, max: 1000, default: () => 2 },
+  quarantineTicks: { kind: 'int', min: 0, max: 1_000_000, default: () => 20 },
+  scriptCacheEntries: { kind: 'int', min: 0, max: 1_000_000, default: () => 512 },
+  codeCacheMb: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
+  consoleCommandTimeoutMs: { kind: 'int', min: 1, max: 60_000, default: () => 250 },
+  maxConsoleKbPerTick: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
+  shardName: { kind: 'string', pattern: /^[A-Za-z0-9_-]{1,64}$/, default: 'shard0' },
+} as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal']);
+
+/** Validates every option once and returns a frozen, fully filled copy. Throws `InvalidOptionError`. */
+export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
+  if (input === null || typeof input !== 'object') throw new InvalidOptionError('options', input, 'an object');
+  for (const key of Object.keys(input)) {
+    if (!KNOWN.has(key)) throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], 'a known option name');
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(OPTIONS) as [string, IntSpec | EnumSpec<string> | StringSpec][]) {
+    const value = (input as Record<string, unknown>)[name];
+    switch (spec.kind) {
+      case 'int': {
+        if (value === undefined) {
+          out[name] = spec.default();
+        } else if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+          throw new InvalidOptionError(name, value, `an integer from ${spec.min} to ${spec.max}`);
+        } else {
+          out[name] = value;
+        }
+        break;
+      }
+      case 'enum': {
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'string' || !spec.values.includes(value)) {
+          throw new InvalidOptionError(name, value, `one of ${spec.values.map((v) => `'${v}'`).join(', ')}`);
+        } else out[name] = value;
+        break;
+      }
+      case 'string': {
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'string' || !spec.pattern.test(value)) {
+          throw new InvalidOptionError(name, value, `a string matching ${spec.pattern}`);
+        } else out[name] = value;
+        break;
+      }
+      default: {
+        const never: never = spec;
+        throw new Error(`unknown option kind ${String(never)}`);
+      }
+    }
+  }
+  const { storage, logger, onFatal } = input;
+  if (storage !== undefined && (storage === null || typeof storage !== 'object' || typeof storage.loadContexts !== 'function')) {
+    throw new InvalidOptionError('storage', storage, 'a StoragePort (an object with loadContexts, commit, ...)');
+  }
+  if (logger !== undefined && typeof logger !== 'object' && !LOG_LEVELS.includes(logger)) {
+    throw new InvalidOptionError('logger', logger, `a pino logger or one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (onFatal !== undefined && typeof onFatal !== 'function') throw new InvalidOptionError('onFatal', onFatal, 'a function');
+  out.storage = storage;
+  out.logger = logger ?? 'info';
+  out.onFatal = onFatal;
+  return Object.freeze(out) as unknown as ResolvedOptions;
+}

@@ -1,0 +1,1 @@
+export { WorkerPool, type PoolEvents, type PoolSettings } from './worker-pool.js';

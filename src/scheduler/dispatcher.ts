@@ -1,0 +1,257 @@
+import type { Modules, UserId } from '../shared/ids.js';
+import type { BatchResult, BatchTask, RunRequest, RunResult } from '../shared/protocol.js';
+import { callTimeoutMs } from '../shared/protocol.js';
+
+/** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `kernel.ts`). */
+export interface BatchRunner {
+  readonly size: number;
+  run(slot: number, task: Omit<BatchTask, 'heartbeat'>): Promise<BatchResult>;
+  running(slot: number): { batchId: number; playerIndex: number; startedAt: number } | null;
+  replace(slot: number): void;
+  threadId(slot: number): number;
+}
+
+export interface CodeSource {
+  /** Modules for a code hash from the main thread's cache, if held. */
+  cached(request: RunRequest): Modules | undefined;
+  /** Loads the modules again from storage (the cache evicted them). */
+  load(request: RunRequest): Promise<Modules | undefined>;
+}
+
+export interface DispatchSettings {
+  readonly batchSize: number;
+  readonly batchesInFlightPerWorker: number;
+  readonly hangTimeoutMs: number;
+  readonly consoleCommandTimeoutMs: number;
+}
+
+export interface DispatchHooks {
+  /** A batch finished; results arrive in batches so persistence starts before the tick is over. */
+  results(slot: number, threadId: number, results: readonly RunResult[], worker: BatchResult['worker']): void;
+  /** A worker stopped answering while running `userId` (null when unknown). */
+  hung(slot: number, threadId: number, userId: UserId | null, runningMs: number): void;
+  /** A hook threw: a kernel bug, reported instead of crashing the process. */
+  error(error: unknown): void;
+}
+
+interface Item {
+  request: RunRequest;
+  attempts: number;
+  forceModules: boolean;
+}
+
+/** A player whose worker failed twice in one tick is not retried again that tick. */
+const MAX_ATTEMPTS = 2;
+const HANG_CHECK_MS = 100;
+
+/**
+ * Sends players to their slot's worker in batches (one Piscina task per batch, never per player),
+ * keeps `batchesInFlightPerWorker` batches queued per worker, re-sends code a worker lacks, and watches
+ * the shared heartbeats: a player run that outlives its deadline marks the worker hung; the worker is
+ * replaced and the other players of its batches run again on the replacement (a global reset, not a
+ * lost tick).
+ */
+export class Dispatcher {
+  readonly #runner: BatchRunner;
+  readonly #settings: DispatchSettings;
+  readonly #code: CodeSource;
+  readonly #hooks: DispatchHooks;
+  readonly #queues: Item[][];
+  readonly #inFlight: Map<number, Item[]>[];
+  /** Code hashes each slot's current worker has received. */
+  readonly #sent: Set<string>[];
+  /** Players whose isolates must be disposed by a slot's worker with its next batch. */
+  readonly #dispose: Set<UserId>[];
+  readonly #hungBatches = new Map<number, number>();
+  #batchSeq = 0;
+  #pending = 0;
+  #idle: (() => void)[] = [];
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(runner: BatchRunner, settings: DispatchSettings, code: CodeSource, hooks: DispatchHooks) {
+    this.#runner = runner;
+    this.#settings = settings;
+    this.#code = code;
+    this.#hooks = hooks;
+    this.#queues = Array.from({ length: runner.size }, () => []);
+    this.#inFlight = Array.from({ length: runner.size }, () => new Map());
+    this.#sent = Array.from({ length: runner.size }, () => new Set());
+    this.#dispose = Array.from({ length: runner.size }, () => new Set());
+  }
+
+  /** Queues players on their slots; call `drain()` to wait until every queued player has a result. */
+  submit(slot: number, requests: readonly RunRequest[]): void {
+    const queue = this.#queues[slot]!;
+    for (const request of requests) queue.push({ request, attempts: 0, forceModules: false });
+    this.#pending += requests.length;
+    this.#pump(slot);
+  }
+
+  /** Asks a slot's worker to dispose a player's isolate before its next batch (player moved, watchdog). */
+  disposeOn(slot: number, userId: UserId): void {
+    this.#dispose[slot]!.add(userId);
+  }
+
+  drain(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Forgets what a slot's worker holds (its worker was replaced). */
+  resetSlot(slot: number): void {
+    this.#sent[slot]!.clear();
+  }
+
+  #pump(slot: number): void {
+    const queue = this.#queues[slot]!;
+    const inFlight = this.#inFlight[slot]!;
+    while (queue.length > 0 && inFlight.size < this.#settings.batchesInFlightPerWorker) {
+      const items = queue.splice(0, this.#settings.batchSize);
+      this.#send(slot, items);
+    }
+    this.#armWatchdog();
+  }
+
+  #send(slot: number, items: Item[]): void {
+    const batchId = ++this.#batchSeq;
+    const sent = this.#sent[slot]!;
+    const players: RunRequest[] = [];
+    for (const item of items) {
+      const { code } = item.request;
+      let request = item.request;
+      if (item.forceModules || !sent.has(code.hash)) {
+        const modules = code.modules ?? this.#code.cached(request);
+        if (modules !== undefined) {
+          request = { ...request, code: { ...code, modules } };
+          sent.add(code.hash);
+        }
+      } else if (code.modules !== undefined) {
+        request = { ...request, code: { hash: code.hash, timestamp: code.timestamp } };
+      }
+      players.push(request);
+    }
+    const dispose = [...this.#dispose[slot]!];
+    this.#dispose[slot]!.clear();
+    this.#inFlight[slot]!.set(batchId, items);
+    const task = dispose.length > 0 ? { batchId, gameTime: players[0]?.gameTime ?? 0, players, dispose } : { batchId, gameTime: players[0]?.gameTime ?? 0, players };
+    this.#runner.run(slot, task).then(
+      (result) => this.#onBatch(slot, batchId, items, result),
+      (error: unknown) => this.#onBatchFailed(slot, batchId, items, error),
+    );
+  }
+
+  #onBatch(slot: number, batchId: number, items: Item[], batch: BatchResult): void {
+    this.#inFlight[slot]!.delete(batchId);
+    const done: RunResult[] = [];
+    const retry: Item[] = [];
+    batch.results.forEach((result, i) => {
+      const item = items[i]!;
+      if (result.needsCode) retry.push({ ...item, forceModules: true });
+      else done.push(result);
+    });
+    this.#complete(done.length);
+    if (done.length > 0) this.#deliver(slot, batch.worker.threadId, done, batch.worker);
+    if (retry.length > 0) void this.#retryWithCode(slot, retry);
+    this.#pump(slot);
+  }
+
+  async #retryWithCode(slot: number, items: Item[]): Promise<void> {
+    const ready: Item[] = [];
+    const failed: RunResult[] = [];
+    for (const item of items) {
+      let modules = this.#code.cached(item.request);
+      modules ??= await this.#code.load(item.request).catch(() => undefined);
+      if (modules === undefined || item.attempts >= MAX_ATTEMPTS) {
+        failed.push(failure(item.request, 'internalError', 'Script execution has been terminated: the code could not be loaded'));
+      } else {
+        ready.push({ request: { ...item.request, code: { ...item.request.code, modules } }, attempts: item.attempts + 1, forceModules: true });
+      }
+    }
+    this.#queues[slot]!.unshift(...ready);
+    if (failed.length > 0) {
+      this.#complete(failed.length);
+      this.#deliver(slot, this.#runner.threadId(slot), failed, emptyWorker());
+    }
+    this.#pump(slot);
+  }
+
+  #deliver(slot: number, threadId: number, results: readonly RunResult[], worker: BatchResult['worker']): void {
+    try {
+      this.#hooks.results(slot, threadId, results, worker);
+    } catch (error) {
+      this.#hooks.error(error);
+    }
+  }
+
+  #onBatchFailed(slot: number, batchId: number, items: Item[], _error: unknown): void {
+    this.#inFlight[slot]!.delete(batchId);
+    this.#sent[slot]!.clear();
+    const culpritIndex = this.#hungBatches.get(batchId);
+    this.#hungBatches.delete(batchId);
+    const failed: RunResult[] = [];
+    const retry: Item[] = [];
+    items.forEach((item, i) => {
+      if (i === culpritIndex) {
+        failed.push(failure(item.request, 'workerFailed', 'Script execution timed out ungracefully, restarting virtual machine'));
+      } else if (item.attempts + 1 >= MAX_ATTEMPTS) {
+        failed.push(failure(item.request, 'workerFailed', 'Script execution has been terminated: the runtime worker failed, restarting virtual machine'));
+      } else {
+        retry.push({ request: { ...item.request, coldStart: 'workerReplaced' }, attempts: item.attempts + 1, forceModules: true });
+      }
+    });
+    this.#queues[slot]!.unshift(...retry);
+    if (failed.length > 0) {
+      this.#complete(failed.length);
+      this.#deliver(slot, this.#runner.threadId(slot), failed, emptyWorker());
+    }
+    this.#pump(slot);
+  }
+
+  #complete(count: number): void {
+    this.#pending -= count;
+    if (this.#pending === 0) {
+      if (this.#timer) clearInterval(this.#timer);
+      this.#timer = null;
+      for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  #armWatchdog(): void {
+    if (this.#timer !== null || this.#pending === 0) return;
+    this.#timer = setInterval(() => this.#checkHangs(Date.now()), HANG_CHECK_MS);
+    this.#timer.unref();
+  }
+
+  /** Reads every busy slot's heartbeat; a player run past its deadline means the worker is hung. */
+  #checkHangs(now: number): void {
+    for (let slot = 0; slot < this.#runner.size; slot++) {
+      const running = this.#runner.running(slot);
+      if (running === null || this.#hungBatches.has(running.batchId)) continue;
+      const items = this.#inFlight[slot]!.get(running.batchId);
+      const item = items?.[running.playerIndex];
+      if (item === undefined) continue;
+      const limit =
+        this.#settings.hangTimeoutMs + 2 * callTimeoutMs(item.request.cpu.tickLimit) + this.#settings.consoleCommandTimeoutMs;
+      const runningMs = now - running.startedAt;
+      if (runningMs <= limit) continue;
+      this.#hungBatches.set(running.batchId, running.playerIndex);
+      this.#hooks.hung(slot, this.#runner.threadId(slot), item.request.userId, runningMs);
+      this.#runner.replace(slot);
+    }
+  }
+}
+
+function failure(request: RunRequest, outcome: 'workerFailed' | 'internalError', message: string): RunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome,
+    errors: [message],
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+  };
+}
+
+function emptyWorker(): BatchResult['worker'] {
+  return { threadId: 0, isolates: 0, rssBytes: 0, recycled: [] };
+}

@@ -1,0 +1,2 @@
+export { Dispatcher, type BatchRunner, type CodeSource, type DispatchHooks, type DispatchSettings } from './dispatcher.js';
+export { Placement } from './placement.js';

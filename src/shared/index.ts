@@ -1,0 +1,5 @@
+export * from './ids.js';
+export * from './outcome.js';
+export * from './protocol.js';
+export * from './heartbeat.js';
+export * from './lru.js';

@@ -1,0 +1,57 @@
+import type { UserId } from '../shared/ids.js';
+import type { ColdStartReason, OutcomeKind, SkipReason } from '../shared/outcome.js';
+
+/** One event for every player tick, whatever the outcome. Never carries player code or Memory. */
+export interface PlayerTickTelemetry {
+  readonly userId: UserId;
+  readonly gameTime: number;
+  /** Pool slot and worker thread id; null when the player never reached a worker. */
+  readonly worker: { readonly slot: number; readonly threadId: number } | null;
+  readonly outcome: OutcomeKind;
+  readonly skipReason?: SkipReason;
+  readonly cpu: {
+    readonly limit: number;
+    readonly tickLimit: number;
+    readonly bucket: number;
+    /** Real thread CPU billed, ms. */
+    readonly billedMs: number;
+    /** What isolated-vm reported for the same calls, ms. */
+    readonly reportedMs: number;
+  };
+  readonly heap: { readonly usedBytes: number; readonly limitBytes: number; readonly externalBytes: number } | null;
+  /** Why the tick started in a fresh isolate; null when warm. */
+  readonly coldStart: ColdStartReason | null;
+  readonly queueDepth: number;
+  readonly stages: { readonly loadMs: number; readonly runMs: number; readonly persistMs: number };
+  /** False when storage could not commit the tick's results. */
+  readonly committed: boolean;
+  /** Number of error messages sent to the player's console. */
+  readonly errorCount: number;
+}
+
+export interface TickSummary {
+  readonly gameTime: number;
+  readonly players: number;
+  readonly durationMs: number;
+  readonly outcomes: Readonly<Partial<Record<OutcomeKind, number>>>;
+  readonly billedCpuMs: number;
+  readonly coldStarts: number;
+  readonly uncommitted: number;
+}
+
+/** The one event map of the runtime (STYLE rule 11). */
+export interface RuntimeEvents {
+  'runtime:telemetry': [event: PlayerTickTelemetry];
+  'tick:started': [event: { readonly gameTime: number; readonly players: number }];
+  'tick:finished': [event: TickSummary];
+  'worker:spawned': [event: { readonly slot: number; readonly threadId: number }];
+  'worker:exited': [event: { readonly slot: number; readonly threadId: number; readonly reason: string }];
+  'worker:hung': [event: { readonly slot: number; readonly threadId: number; readonly userId: UserId | null; readonly runningMs: number }];
+  'sandbox:created': [event: { readonly userId: UserId; readonly slot: number; readonly reason: ColdStartReason; readonly createMs: number }];
+  'sandbox:recycled': [event: { readonly userId: UserId; readonly slot: number; readonly reason: string }];
+  'player:quarantined': [event: { readonly userId: UserId; readonly ticks: number; readonly reason: string }];
+  'runtime:fatal': [event: { readonly reason: string }];
+  /** A listener threw; the error is reported here (and logged) instead of breaking the tick. */
+  'listener:error': [event: { readonly event: string; readonly error: unknown }];
+}
+export type RuntimeEventName = keyof RuntimeEvents;

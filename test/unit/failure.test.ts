@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import ivm from 'isolated-vm';
+import { classifyError, IVM_MESSAGES } from '../../workers/sandbox/failure.js';
+
+/** Produces the error isolated-vm really throws for a script, so a wording change fails here. */
+function errorOf(isolate: ivm.Isolate, code: string, timeout = 50): unknown {
+  const context = isolate.createContextSync();
+  try {
+    context.evalSync(code, { timeout });
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('isolated-vm error mapping (one test per message)', () => {
+  it(`maps "${IVM_MESSAGES.timeout}" to timedOut`, () => {
+    const isolate = new ivm.Isolate({ memoryLimit: 16 });
+    const error = errorOf(isolate, 'for(;;){}', 20);
+    assert.ok(error instanceof Error && error.message === IVM_MESSAGES.timeout, String(error));
+    assert.deepEqual(classifyError(error, isolate.isDisposed, false), { kind: 'timedOut', message: 'Script execution timed out.' });
+    isolate.dispose();
+  });
+
+  it(`maps "${IVM_MESSAGES.memoryLimit}" to memoryExceeded`, () => {
+    const isolate = new ivm.Isolate({ memoryLimit: 8 });
+    const error = errorOf(isolate, 'const a = []; for(;;) a.push({x: Math.random()})', 20_000);
+    assert.ok(error instanceof Error && error.message.includes(IVM_MESSAGES.memoryLimit), String(error));
+    assert.equal(classifyError(error, isolate.isDisposed, false).kind, 'memoryExceeded');
+  });
+
+  it(`maps "${IVM_MESSAGES.disposed}" (a call on a disposed isolate) to disposed`, () => {
+    const isolate = new ivm.Isolate({ memoryLimit: 8 });
+    const context = isolate.createContextSync();
+    isolate.dispose();
+    let error: unknown;
+    try {
+      context.evalSync('1');
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof Error && /Isolated? is disposed/.test(error.message), String(error));
+    assert.deepEqual(classifyError(error, true, false), { kind: 'disposed', message: `Error: ${IVM_MESSAGES.disposedDuring}` });
+  });
+
+  it(`maps "${IVM_MESSAGES.disposedDuring}" (disposed from a callback mid-run) to disposed, or halted when requested`, () => {
+    const isolate = new ivm.Isolate({ memoryLimit: 8 });
+    const context = isolate.createContextSync();
+    context.global.setSync('stop', new ivm.Callback(() => isolate.dispose()));
+    let error: unknown;
+    try {
+      context.evalSync('stop(); for(;;){}', { timeout: 1000 });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof Error && error.message.includes(IVM_MESSAGES.disposedDuring), String(error));
+    assert.equal(classifyError(error, isolate.isDisposed, false).kind, 'disposed');
+    assert.deepEqual(classifyError(error, isolate.isDisposed, true), { kind: 'halted', message: 'CPU halted' });
+  });
+
+  it(`maps "${IVM_MESSAGES.arrayBuffer}" to memoryExceeded`, () => {
+    const isolate = new ivm.Isolate({ memoryLimit: 8 });
+    const error = new RangeError(IVM_MESSAGES.arrayBuffer);
+    assert.equal(classifyError(error, false, false).kind, 'memoryExceeded');
+    assert.equal(classifyError(error, true, false).message, `RangeError: ${IVM_MESSAGES.arrayBuffer}`);
+    isolate.dispose();
+  });
+
+  it(`maps "${IVM_MESSAGES.deserialize}" and the "${IVM_MESSAGES.disposedTypo}" typo to disposed`, () => {
+    assert.equal(classifyError(new Error(IVM_MESSAGES.deserialize), false, false).kind, 'disposed');
+    assert.equal(classifyError(new Error(IVM_MESSAGES.disposedTypo), false, false).kind, 'disposed');
+  });
+
+  it('maps any other error to a script error with an escaped message and no host stack', () => {
+    const failure = classifyError(new TypeError('Converting circular structure to JSON <x>'), false, false);
+    assert.deepEqual(failure, { kind: 'scriptError', message: 'TypeError: Converting circular structure to JSON &lt;x>' });
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * Piscina task module: one task = one batch of players for this worker. Imports only `src/shared` and
+ * the worker's own rooms. The worker keeps its isolates between tasks (module-level state); Piscina is
+ * configured with `atomics: 'disabled'` so the idle sweep timer runs between tasks.
+ */
+import { threadId, workerData } from 'node:worker_threads';
+import type { BatchResult, BatchTask, WorkerConfig } from '../src/shared/protocol.js';
+import { SandboxHost } from './sandbox/host.js';
+
+const host = new SandboxHost(workerData as WorkerConfig);
+
+export default function runBatch(task: BatchTask): BatchResult {
+  const result = host.runBatch(task);
+  return { ...result, worker: { ...result.worker, threadId } };
+}
+
+/** Test hook: dispose idle isolates now, as if the sweep had fired at `now`. */
+export function sweepIdle(task: { now: number }): number {
+  return host.sweepIdle(task.now);
+}

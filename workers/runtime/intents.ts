@@ -1,0 +1,79 @@
+import type { IntentRegistry, Pristine } from './types.js';
+
+/**
+ * The intent registry (F23): the host game layer registers intents through it; each registration of a
+ * non-free intent adds 0.2 ms to `Game.cpu.getUsed()` and to the bill. `say` and `pull` are free for
+ * `set`; `push`/`pushByName` always cost; `remove` refunds 0.2.
+ */
+export function makeIntents(pristine: Pristine): IntentRegistry {
+  const INTENT_CPU = 0.2;
+  const FREE: Record<string, true> = { say: true, pull: true };
+  const list = pristine.create(null) as Record<string, unknown>;
+  const registry: IntentRegistry = {
+    list,
+    cpu: 0,
+    set(id, name, data) {
+      let entry = list[id] as Record<string, unknown> | undefined;
+      if (!entry) {
+        entry = pristine.create(null) as Record<string, unknown>;
+        list[id] = entry;
+      }
+      if (!FREE[name] && entry[name] === undefined) registry.cpu += INTENT_CPU;
+      entry[name] = data;
+    },
+    push(name, data, maxLen) {
+      let arr = list[name] as unknown[] | undefined;
+      if (!arr) {
+        arr = [];
+        list[name] = arr;
+      }
+      if (maxLen !== undefined && arr.length >= maxLen) return false;
+      arr.push(data);
+      registry.cpu += INTENT_CPU;
+      return true;
+    },
+    pushByName(id, name, data, maxLen) {
+      let entry = list[id] as Record<string, unknown[]> | undefined;
+      if (!entry) {
+        entry = pristine.create(null) as Record<string, unknown[]>;
+        list[id] = entry;
+      }
+      let arr = entry[name];
+      if (!arr) {
+        arr = [];
+        entry[name] = arr;
+      }
+      if (maxLen !== undefined && arr.length >= maxLen) return false;
+      arr.push(data);
+      registry.cpu += INTENT_CPU;
+      return true;
+    },
+    remove(id, name) {
+      const entry = list[id] as Record<string, unknown> | undefined;
+      if (entry && entry[name] !== undefined) {
+        delete entry[name];
+        registry.cpu -= INTENT_CPU;
+      }
+    },
+  };
+  return registry;
+}
+
+/** F24: intents charged on the bill: array lengths, or 1 per (entity, name); `say` and `pull` are free. */
+export function countIntents(list: Record<string, unknown>, isArray: typeof Array.isArray): number {
+  let count = 0;
+  for (const id in list) {
+    const entry = list[id];
+    if (isArray(entry)) {
+      count += entry.length;
+      continue;
+    }
+    if (entry === null || typeof entry !== 'object') continue;
+    for (const name in entry as Record<string, unknown>) {
+      if (name === 'say' || name === 'pull') continue;
+      const value = (entry as Record<string, unknown>)[name];
+      count += isArray(value) ? value.length : 1;
+    }
+  }
+  return count;
+}

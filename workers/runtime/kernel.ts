@@ -1,0 +1,267 @@
+import { makeConsole } from './console.js';
+import { formatError } from './errors.js';
+import { countIntents, makeIntents } from './intents.js';
+import { defineMemory, makeInterShardMemory, makeRawMemory } from './memory.js';
+import { decodeBase64, makeRequire, type InstalledModule } from './require.js';
+import type { IntentRegistry, Pristine, TickPayload, TickState } from './types.js';
+import { capWebAssembly } from './wasm.js';
+
+/** What the host finds on `globalThis.__kernel` after install (it keeps references, then deletes it). */
+export interface KernelEntry {
+  define(name: string, kind: 'js' | 'binary' | 'error', value: unknown): void;
+  tick(payloadJson: string): string;
+  /** `tick` and `finish` in one crossing, for the common tick without console commands. */
+  run(payloadJson: string): string;
+  commands(commandsJson: string): string;
+  finish(): string;
+}
+
+/** Host handles and settings the worker puts on the global before install; install removes them (F12). */
+interface InstallConfig {
+  shard: string;
+  maxConsoleBytes: number;
+  wasmMaxPages: number;
+  runtimeFile: string;
+}
+
+/**
+ * The trusted in-isolate runtime. Evaluated once per isolate before any player code. Player code is
+ * only ever called from `tick` and `commands`, which catch everything; every result leaves as a
+ * primitive JSON string produced here, inside the host's timed call, so hostile getters and throws can
+ * only run into the timeout (isolated-vm would otherwise run them untimed while copying).
+ */
+export function installKernel(global: Record<string, unknown>): KernelEntry {
+  const isolate = global._kernelIsolate as { readonly cpuTime: bigint; getHeapStatisticsSync(): Record<string, number> };
+  const halt = global._kernelHalt as () => void;
+  const config = global._kernelConfig as InstallConfig;
+  delete global._kernelIsolate;
+  delete global._kernelHalt;
+  delete global._kernelConfig;
+
+  const pristine: Pristine = {
+    stringify: JSON.stringify,
+    parse: JSON.parse,
+    defineProperty: Object.defineProperty,
+    create: Object.create,
+    keys: Object.keys,
+    freeze: Object.freeze,
+    setPrototypeOf: Object.setPrototypeOf,
+    isArray: Array.isArray,
+    parseInt,
+    isNaN: Number.isNaN,
+    String,
+    Error,
+    TypeError,
+    RangeError,
+    Number,
+  };
+  const { stringify, parse, defineProperty, create, keys } = pristine;
+  const MAX_MEMORY = 2 * 1024 * 1024;
+  const MAX_SEGMENT = 100 * 1024;
+  capWebAssembly(global, config.wasmMaxPages);
+
+  const modules = create(null) as Record<string, InstalledModule>;
+  let requireFn: (((name: string) => unknown) & { cache: Record<string, unknown> }) | null = null;
+  let requireTimestamp = -1;
+  let state: TickState | null = null;
+  let intents: IntentRegistry = makeIntents(pristine);
+  let consoleObj: Record<string, (...args: unknown[]) => unknown> | null = null;
+  // F21: console commands are evaluated as `"" + eval(code)` inside a function, like the official driver.
+  const runCommand = new Function('code', 'return "" + eval(code)') as (code: string) => string;
+  const nowCpu = (): number => Number(isolate.cpuTime) / 1e6;
+
+  function setGlobal(name: string, value: unknown): void {
+    defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+  function mainLoaded(): boolean {
+    // F17: `require` is rebuilt while `main` is not loaded with a `loop` function.
+    const main = requireFn?.cache.main as { loop?: unknown } | undefined;
+    return main !== undefined && main !== null && typeof main === 'object' && typeof main.loop === 'function';
+  }
+
+  function define(name: string, kind: 'js' | 'binary' | 'error', value: unknown): void {
+    if (kind === 'binary') modules[name] = { binary: String(value) };
+    else if (kind === 'error') modules[name] = { syntaxError: String(value) };
+    else modules[name] = { fn: value as (m: { exports: unknown }, e: unknown) => void };
+  }
+
+  function tick(payloadJson: string): string {
+    lastOutput = null;
+    const payload = parse(payloadJson) as TickPayload;
+    const segments = create(null) as Record<string, unknown>;
+    for (const id of keys(payload.segments)) segments[id] = payload.segments[id];
+    const s: TickState = {
+      payload,
+      rawMemory: create(null) as Record<string, unknown>,
+      memory: payload.memory,
+      segments,
+      interShardLocal: payload.interShard.local,
+      log: [],
+      results: [],
+      consoleBytes: 0,
+      consoleTruncated: false,
+      visuals: create(null) as Record<string, string>,
+      errors: [],
+      consumed: [],
+      startCpu: nowCpu(),
+    };
+    state = s;
+    intents = makeIntents(pristine);
+    const registry = intents;
+    // F14: Game, RawMemory, console and the Memory getter are rebuilt every tick; globals persist.
+    s.rawMemory = makeRawMemory(s, pristine);
+    setGlobal('RawMemory', s.rawMemory);
+    consoleObj = makeConsole(s, pristine, config.maxConsoleBytes) as typeof consoleObj;
+    setGlobal('console', consoleObj);
+    setGlobal('InterShardMemory', makeInterShardMemory(s, pristine));
+    defineMemory(global, s.rawMemory, pristine);
+    const cpu = {
+      limit: payload.cpu.limit,
+      tickLimit: payload.cpu.tickLimit,
+      bucket: payload.cpu.bucket,
+      // F23: isolate CPU since the player's code started, plus 0.2 per intent registration.
+      getUsed: (): number => nowCpu() - s.startCpu + registry.cpu,
+      // F26: disposes the isolate from the host; nothing of the tick is saved.
+      halt: (): never => {
+        halt();
+        throw new Error('No one should ever see this message.');
+      },
+      // F27
+      getHeapStatistics: (): Record<string, number> => isolate.getHeapStatisticsSync(),
+    };
+    const game = {
+      time: payload.gameTime,
+      cpuLimit: payload.cpu.tickLimit,
+      cpu,
+      shard: { name: config.shard, type: 'normal', ptr: false },
+      // F44: at most 20 notifications per tick; OK (0) or ERR_FULL (-8).
+      notify(message: unknown, groupInterval?: unknown): number {
+        return registry.push('notify', { message: String(message), groupInterval }, 20) ? 0 : -8;
+      },
+    };
+    setGlobal('Game', game);
+    if (requireFn === null || global.require !== requireFn || requireTimestamp !== payload.codeTimestamp || !mainLoaded()) {
+      requireFn = makeRequire(modules, pristine, decodeBase64);
+      requireTimestamp = payload.codeTimestamp;
+      setGlobal('require', requireFn);
+    }
+    const require_ = requireFn;
+    s.startCpu = nowCpu();
+    let status = 'ok';
+    try {
+      // F20: the main loop runs only when `main` exports a `loop` function.
+      const main = require_('main') as { loop?: unknown } | null | undefined;
+      if (main !== null && typeof main === 'object' && typeof main.loop === 'function') (main.loop as () => void)();
+    } catch (e) {
+      status = 'error';
+      s.errors.push(formatError(e, config.runtimeFile));
+    }
+    return stringify({ status });
+  }
+
+  function commands(commandsJson: string): string {
+    const s = state;
+    if (s === null) return stringify({ ran: 0 });
+    const list = parse(commandsJson) as { id: string; expression: string; hidden: boolean }[];
+    let ran = 0;
+    for (const command of list) {
+      // Marked consumed before it runs: a command that times out is not retried forever.
+      s.consumed.push(command.id);
+      try {
+        const result = runCommand(command.expression);
+        if (!command.hidden) consoleObj?.commandResult?.(result);
+      } catch (e) {
+        s.errors.push(formatError(e, config.runtimeFile));
+      }
+      ran++;
+    }
+    return stringify({ ran });
+  }
+
+  /** The last finished output: a timeout in the microtask checkpoint after `run` must not lose it. */
+  let lastOutput: string | null = null;
+
+  function finish(): string {
+    const s = state;
+    if (s === null) {
+      const out = lastOutput ?? stringify({ error: 'no tick in progress' });
+      lastOutput = null;
+      return out;
+    }
+    const getUsedMs = nowCpu() - s.startCpu + intents.cpu;
+    const payload = s.payload;
+    // F29: serialise only when Memory was parsed (or `_parsed` assigned), with the pristine JSON.stringify.
+    const parsed = s.rawMemory._parsed;
+    if (parsed) {
+      let text: string | undefined;
+      try {
+        text = stringify(parsed) as string | undefined;
+      } catch (e) {
+        // A circular or otherwise unserialisable Memory: reported, the previous Memory is kept.
+        s.errors.push(formatError(e, config.runtimeFile));
+      }
+      if (typeof text === 'string') {
+        if (text.length > MAX_MEMORY) {
+          // Deliberate fix over F31: the player is told; the previous Memory is kept.
+          s.errors.push(`Memory was not saved: its size (${text.length} characters) exceeds the 2 MB limit`);
+        } else {
+          s.memory = text;
+        }
+      }
+    }
+    const out: Record<string, unknown> = {
+      console: { log: s.log, results: s.results },
+      intents: intents.list,
+      intentsCount: countIntents(intents.list, pristine.isArray),
+      consumedCommands: s.consumed,
+      getUsedMs,
+    };
+    if (s.memory !== payload.memory) out.memory = s.memory;
+    // F32 with deliberate fixes: only segments written this tick are saved; an invalid one is reported
+    // to the player and skipped, the rest of the tick is still saved.
+    const written = create(null) as Record<string, string>;
+    let writtenCount = 0;
+    for (const key of keys(s.segments)) {
+      const value = s.segments[key];
+      if (value === payload.segments[key]) continue;
+      const id = pristine.parseInt(key, 10);
+      if (pristine.isNaN(id) || id < 0 || id > 99) {
+        s.errors.push(`"${key}" is not a valid memory segment ID`);
+      } else if (typeof value !== 'string') {
+        s.errors.push(`Memory segment #${key} is not a string`);
+      } else if (value.length > MAX_SEGMENT) {
+        s.errors.push(`Memory segment #${key} has exceeded 100 KB length limit`);
+      } else if (writtenCount >= 10) {
+        s.errors.push('Cannot save more than 10 memory segments on the same tick');
+      } else {
+        written[pristine.String(id)] = value;
+        writtenCount++;
+      }
+    }
+    if (writtenCount > 0) out.segments = written;
+    if (s.activeSegments !== undefined) out.activeSegments = s.activeSegments;
+    if (s.publicSegments !== undefined) out.publicSegments = s.publicSegments;
+    if (s.defaultPublicSegment !== undefined) out.defaultPublicSegment = s.defaultPublicSegment;
+    if (s.activeForeignSegment !== undefined) out.activeForeignSegment = s.activeForeignSegment;
+    if (s.interShardLocal !== payload.interShard.local) {
+      if (typeof s.interShardLocal !== 'string') s.errors.push('InterShardMemory value is not a string');
+      else if (s.interShardLocal.length > MAX_SEGMENT) s.errors.push('InterShardMemory segment length exceeded 100 KB limit');
+      else out.interShard = s.interShardLocal;
+    }
+    let hasVisuals = false;
+    for (const room of keys(s.visuals)) if (s.visuals[room]) hasVisuals = true;
+    if (hasVisuals) out.visuals = s.visuals;
+    out.errors = s.errors;
+    state = null;
+    lastOutput = stringify(out);
+    return lastOutput;
+  }
+
+  function run(payloadJson: string): string {
+    lastOutput = null;
+    const status = tick(payloadJson);
+    return `{"tick":${status},"output":${finish()}}`;
+  }
+
+  return { define, tick, run, commands, finish };
+}

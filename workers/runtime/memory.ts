@@ -1,0 +1,143 @@
+import type { Pristine, TickState } from './types.js';
+
+/**
+ * `RawMemory` for one tick (F30-F37): a fresh null-prototype object with non-writable methods.
+ * It stays extensible so the "memhack" (assigning `RawMemory._parsed`) keeps working (F29).
+ */
+export function makeRawMemory(state: TickState, pristine: Pristine): Record<string, unknown> {
+  const { Error_, String_, parseInt_, isNaN_, isArray } = {
+    Error_: pristine.Error,
+    String_: pristine.String,
+    parseInt_: pristine.parseInt,
+    isNaN_: pristine.isNaN,
+    isArray: pristine.isArray,
+  };
+  const MAX_MEMORY = 2 * 1024 * 1024;
+  const raw = pristine.create(null) as Record<string, unknown>;
+
+  function segmentId(value: unknown, message: string): number {
+    const id = parseInt_(value as string);
+    if (isNaN_(id) || id < 0 || id > 99) throw new Error_(message);
+    return id;
+  }
+  function segmentList(ids: unknown): number[] {
+    if (!isArray(ids)) throw new Error_(`"${String_(ids)}" is not an array`);
+    const out: number[] = [];
+    for (let i = 0; i < ids.length; i++) out.push(segmentId(ids[i], `"${String_(ids[i])}" is not a valid segment ID`));
+    return out;
+  }
+
+  const methods: Record<string, (...args: never[]) => unknown> = {
+    // F30: the raw string; "" when nothing is stored.
+    get() {
+      return state.memory;
+    },
+    // F30: strings only, 2 MB (UTF-16 code units); clears `_parsed` so the raw value wins.
+    set(value: unknown) {
+      if (typeof value !== 'string') throw new Error_('Raw memory value is not a string');
+      if (value.length > MAX_MEMORY) throw new Error_('Raw memory length exceeded 2 MB limit');
+      delete raw._parsed;
+      state.memory = value;
+    },
+    // F33: at most 10, ids 0..99, effective next tick.
+    setActiveSegments(ids: unknown) {
+      if (!isArray(ids)) throw new Error_(`"${String_(ids)}" is not an array`);
+      if (ids.length > 10) throw new Error_('Only 10 memory segments can be active at the same time');
+      state.activeSegments = segmentList(ids);
+    },
+    // F34: no count limit; `[]` clears the list (deliberate fix: the official driver ignores it).
+    setPublicSegments(ids: unknown) {
+      state.publicSegments = segmentList(ids);
+    },
+    // F35: null clears.
+    setDefaultPublicSegment(id: unknown) {
+      state.defaultPublicSegment = id === null ? null : segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+    },
+    // F36: null clears; the id is optional (the target's default public segment is used).
+    setActiveForeignSegment(username: unknown, id?: unknown) {
+      if (username === null) {
+        state.activeForeignSegment = null;
+        return;
+      }
+      const entry: { username: string; id?: number } = { username: String_(username) };
+      if (id !== undefined) entry.id = segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+      state.activeForeignSegment = entry;
+    },
+  };
+  for (const name of pristine.keys(methods)) {
+    pristine.defineProperty(raw, name, { value: methods[name], enumerable: false, writable: false, configurable: false });
+  }
+  // F32: pre-filled with the segments requested last tick.
+  pristine.defineProperty(raw, 'segments', { value: state.segments, enumerable: true, writable: false, configurable: false });
+  if (state.payload.foreignSegment) {
+    const f = state.payload.foreignSegment;
+    pristine.defineProperty(raw, 'foreignSegment', {
+      value: pristine.freeze({ username: f.username, id: f.id, data: f.data }),
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
+  }
+  // F37: the legacy inter-shard field, kept as an alias of InterShardMemory's local segment and persisted.
+  pristine.defineProperty(raw, 'interShardSegment', {
+    get: () => state.interShardLocal,
+    set: (value: unknown) => {
+      state.interShardLocal = value;
+    },
+    enumerable: true,
+    configurable: false,
+  });
+  return raw;
+}
+
+/**
+ * F28: `Memory` is a lazy getter that parses `RawMemory.get() || "{}"` with the player-visible `JSON`
+ * on first access each tick, gives the top-level object a null prototype, yields `null` on invalid JSON,
+ * then replaces itself by a non-writable value.
+ */
+export function defineMemory(global: Record<string, unknown>, raw: Record<string, unknown>, pristine: Pristine): void {
+  const defineProperty = pristine.defineProperty;
+  const setPrototypeOf = pristine.setPrototypeOf;
+  defineProperty(global, 'Memory', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(((raw.get as () => string)() || '{}'));
+        if (parsed !== null && typeof parsed === 'object') setPrototypeOf(parsed, null);
+      } catch {
+        parsed = null;
+      }
+      raw._parsed = parsed;
+      defineProperty(global, 'Memory', { configurable: true, enumerable: true, writable: false, value: parsed });
+      return parsed;
+    },
+  });
+}
+
+/** InterShardMemory with MMO semantics (spec 2.3): 100 KB string per shard, others read-only. */
+export function makeInterShardMemory(state: TickState, pristine: Pristine): object {
+  const Error_ = pristine.Error;
+  const ism = pristine.create(null) as Record<string, unknown>;
+  const methods: Record<string, (...args: never[]) => unknown> = {
+    getLocal() {
+      return state.interShardLocal;
+    },
+    setLocal(value: unknown) {
+      if (typeof value !== 'string') throw new Error_('InterShardMemory value is not a string');
+      if (value.length > 100 * 1024) throw new Error_('InterShardMemory segment length exceeded 100 KB limit');
+      state.interShardLocal = value;
+    },
+    getRemote(shard: unknown) {
+      const remote = state.payload.interShard.remote;
+      // Only own string values: a key like "__proto__" yields null, not Object.prototype.
+      const value = remote[pristine.String(shard)];
+      return typeof value === 'string' ? value : null;
+    },
+  };
+  for (const name of pristine.keys(methods)) {
+    pristine.defineProperty(ism, name, { value: methods[name], enumerable: true, writable: false, configurable: false });
+  }
+  return ism;
+}

