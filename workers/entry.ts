@@ -13,8 +13,3 @@ export default function runBatch(task: BatchTask): BatchResult {
   const result = host.runBatch(task);
   return { ...result, worker: { ...result.worker, threadId } };
 }
-
-/** Test hook: dispose idle isolates now, as if the sweep had fired at `now`. */
-export function sweepIdle(task: { now: number }): number {
-  return host.sweepIdle(task.now);
-}

@@ -209,6 +209,7 @@ export class TickCoordinator {
       const pending = this.#pending.get(result.userId);
       if (pending === undefined) continue;
       this.#pending.delete(result.userId);
+      if (result.diagnostic !== undefined) this.#hooks.log('error', 'kernel fault while running a player', { userId: result.userId, diagnostic: result.diagnostic });
       let { commit, usedTime } = commitFor(pending.user, pending.request, result, this.#settings);
       if (this.#quarantine.delete(result.userId) && this.#settings.quarantineTicks > 0) {
         commit = { ...commit, user: { ...commit.user, skipTicksPenalty: this.#settings.quarantineTicks } };

@@ -119,6 +119,8 @@ export interface RunResult {
   };
   /** The worker lacked the code bundle: the main thread re-sends the request with modules. */
   readonly needsCode?: true;
+  /** For the host's log only (never shown to the player): what went wrong inside the kernel. */
+  readonly diagnostic?: string;
 }
 
 export interface BatchTask {

@@ -8,7 +8,7 @@ import type { RuntimeEventName, RuntimeEvents } from './events.js';
  */
 export class TelemetryBus {
   readonly #emitter = new EventEmitter();
-  readonly #wrapped = new Map<object, (...args: unknown[]) => void>();
+  readonly #wrapped = new Map<string, Map<object, (...args: unknown[]) => void>>();
 
   on<E extends RuntimeEventName>(event: E, listener: (...args: RuntimeEvents[E]) => void): () => void {
     const safe = (...args: unknown[]): void => {
@@ -19,14 +19,19 @@ export class TelemetryBus {
         this.emit('listener:error', { event, error });
       }
     };
-    this.#wrapped.set(listener, safe);
+    let forEvent = this.#wrapped.get(event);
+    if (!forEvent) this.#wrapped.set(event, (forEvent = new Map()));
+    forEvent.set(listener, safe);
     this.#emitter.on(event, safe);
     return () => this.off(event, listener);
   }
 
   off<E extends RuntimeEventName>(event: E, listener: (...args: RuntimeEvents[E]) => void): void {
-    const safe = this.#wrapped.get(listener);
-    if (safe) this.#emitter.off(event, safe);
+    const forEvent = this.#wrapped.get(event);
+    const safe = forEvent?.get(listener);
+    if (!safe) return;
+    forEvent!.delete(listener);
+    this.#emitter.off(event, safe);
   }
 
   emit<E extends RuntimeEventName>(event: E, ...args: RuntimeEvents[E]): void {

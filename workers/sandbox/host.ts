@@ -66,6 +66,11 @@ export class SandboxHost {
       cell.begin(task.batchId, i, Date.now());
       try {
         results.push(this.#runPlayer(request));
+      } catch (error) {
+        // A kernel fault for this one player (e.g. its isolate could not be set up): reported as an
+        // outcome so the rest of the batch is kept; the isolate is dropped so the next tick starts clean.
+        this.#dispose(request.userId, 'disposed');
+        results.push(internalError(request, error));
       } finally {
         cell.end();
       }
@@ -142,6 +147,18 @@ export class SandboxHost {
     for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed');
     this.#settings.clock.close();
   }
+}
+
+function internalError(request: RunRequest, error: unknown): RunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome: 'internalError',
+    errors: ['Script execution has been terminated: the runtime could not run your script, restarting virtual machine'],
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+    diagnostic: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  };
 }
 
 function needsCode(request: RunRequest): RunResult {
