@@ -15,4 +15,4 @@ export { TelemetryBus, type Logger, type PlayerTickTelemetry, type RuntimeEventN
 export { throttledMessage } from './coordinator/index.js';
 export type { KernelNotice } from './storage/port.js';
 export { ThrottleRegistry, type ThrottleSettings, type ThrottleState } from './scheduler/index.js';
-export { Monitor, Watchdog, watchdogMessage, type IsolateInfo } from './telemetry/index.js';
+export { createSinkLogger, Monitor, Watchdog, watchdogMessage, type IsolateInfo } from './telemetry/index.js';
