@@ -68,7 +68,7 @@ export class Metrics {
     this.#queueDepth = new Gauge({ name: `${PREFIX}queue_depth`, help: 'Players sent to workers and not yet reported, at the last player tick event', registers });
     this.#uncommitted = new Counter({ name: `${PREFIX}storage_uncommitted_total`, help: 'Player ticks whose results storage did not commit', registers });
     this.#rss = new Gauge({ name: `${PREFIX}process_rss_bytes`, help: 'Resident set size of the process, as the last worker batch reported it', registers });
-    this.#throttled = new Gauge({ name: `${PREFIX}players_throttled`, help: 'Players delayed by the throttle registry or quarantined', registers, collect: () => undefined });
+    this.#throttled = new Gauge({ name: `${PREFIX}players_throttled`, help: 'Players delayed by the throttle registry or quarantined', registers });
     this.#watchdogRestarts = new Counter({ name: `${PREFIX}watchdog_restarts_total`, help: 'Cold restarts requested by the watchdog', registers });
     const heapBySlot = this.#heapBySlot;
     const throttled = this.#throttled;
