@@ -33,7 +33,6 @@ export class Metrics {
   readonly #queueDepth: Gauge<never>;
   readonly #uncommitted: Counter<never>;
   readonly #rss: Gauge<never>;
-  readonly #throttled: Gauge<never>;
   readonly #watchdogRestarts: Counter<never>;
   readonly #heapBySlot = new Map<number, Map<string, number>>();
 
@@ -68,10 +67,16 @@ export class Metrics {
     this.#queueDepth = new Gauge({ name: `${PREFIX}queue_depth`, help: 'Players sent to workers and not yet reported, at the last player tick event', registers });
     this.#uncommitted = new Counter({ name: `${PREFIX}storage_uncommitted_total`, help: 'Player ticks whose results storage did not commit', registers });
     this.#rss = new Gauge({ name: `${PREFIX}process_rss_bytes`, help: 'Resident set size of the process, as the last worker batch reported it', registers });
-    this.#throttled = new Gauge({ name: `${PREFIX}players_throttled`, help: 'Players delayed by the throttle registry or quarantined', registers });
+    new Gauge({
+      name: `${PREFIX}players_throttled`,
+      help: 'Players delayed by the throttle registry or quarantined',
+      registers,
+      collect(this: Gauge<never>) {
+        this.set(throttledPlayers());
+      },
+    });
     this.#watchdogRestarts = new Counter({ name: `${PREFIX}watchdog_restarts_total`, help: 'Cold restarts requested by the watchdog', registers });
     const heapBySlot = this.#heapBySlot;
-    const throttled = this.#throttled;
     new Gauge({
       name: `${PREFIX}worker_heap_bytes`,
       help: 'V8 heap used by the player isolates of each worker slot (sum of their last reported used_heap_size)',
@@ -84,7 +89,6 @@ export class Metrics {
           for (const bytes of players.values()) sum += bytes;
           this.set({ slot: String(slot) }, sum);
         }
-        throttled.set(throttledPlayers());
       },
     });
     if (settings.perPlayer) {

@@ -7,6 +7,7 @@ interface Verdict {
   events: { userId: string; gameTime: number; outcome: string; skipReason: string | null; worker: boolean; coldStart: string | null }[];
   throttled: { userId: string; reason: string; until: number }[];
   hangs: string | null;
+  throttledGauge: string | null;
   workerFailed: string | null;
   bomb: IsolateInfo | null;
 }
@@ -33,6 +34,7 @@ describe('telemetry when a worker is killed mid-tick', () => {
     for (const e of v.events.filter((x) => x.userId !== 'bomb')) assert.equal(e.outcome, 'ok', `${e.userId}@${e.gameTime}`);
     assert.deepEqual(v.throttled.map((e) => [e.userId, e.reason, e.until]), [['bomb', 'quarantine', 7]]);
     assert.equal(v.hangs, '1');
+    assert.equal(v.throttledGauge, '1');
     assert.equal(v.workerFailed, '1');
     assert.equal(v.bomb?.lastOutcome, 'skipped');
     assert.equal(v.bomb?.skipReason, 'penalty');
