@@ -78,8 +78,12 @@ export class Observability {
     bus.on('runtime:telemetry', (e) => {
       this.isolates.onTelemetry(e);
       this.metrics.playerTick(e);
-      this.watchdog.record(e.userId, e.outcome, e.gameTime);
-      hooks.outcome(e.userId, e.outcome, e.gameTime);
+      // A player that could not even be loaded (storage down, bad record) is not failing its script:
+      // restarting its isolate or throttling it would punish it for the kernel's or the store's fault.
+      if (e.worker !== null || e.outcome !== 'internalError') {
+        this.watchdog.record(e.userId, e.outcome, e.gameTime);
+        hooks.outcome(e.userId, e.outcome, e.gameTime);
+      }
       this.monitor.onTelemetry(e);
     });
     bus.on('tick:finished', (s) => this.metrics.tickFinished(s));

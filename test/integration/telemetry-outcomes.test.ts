@@ -85,6 +85,19 @@ describe('runtime:telemetry', () => {
     assert.deepEqual([seen.get('fine')![0]!.outcome, seen.get('fine')![0]!.committed], ['ok', false]);
   });
 
+  it('neither restarts nor throttles a player that could not be loaded (not its script\'s fault)', async () => {
+    const storage = new FaultyStorage();
+    await using runtime = await createRuntime({ storage, poolSize: 1, logger: 'silent', watchdogThreshold: 2, throttleAfterFailures: 2 });
+    const ghost = storage.addPhantom('ghost');
+    storage.inner.addUser({ id: 'thrower', cpu: 100, cpuAvailable: 1000, modules: { main: `module.exports.loop = () => { throw new Error('x'); };` } });
+    const flagged: string[] = [];
+    runtime.on('watchdog:restart', (e) => flagged.push(`restart ${e.userId}`));
+    runtime.on('player:throttled', (e) => flagged.push(`throttled ${e.userId}`));
+    for (let t = 1; t <= 4; t++) assert.equal((await runtime.runTick(t)).results.find((r) => r.userId === ghost)?.outcome, 'internalError');
+    // The control player with a failing script is flagged by both in the same run.
+    assert.deepEqual(flagged, ['restart thrower', 'throttled thrower']);
+  });
+
   it('never puts Memory contents, console output or error text into events or logs', async () => {
     const lines: string[] = [];
     const { runtime, storage } = await testRuntime({ logger: createSinkLogger('debug', (l) => lines.push(l)), poolSize: 1 });
