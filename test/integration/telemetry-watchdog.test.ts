@@ -38,6 +38,24 @@ describe('watchdog and throttle', () => {
     assert.equal((notes[0]!.date % (15 * 60_000)), 0);
   });
 
+  it('keeps the official restart message when the watchdog restarts an isolate the memory limit already disposed', async () => {
+    const { runtime, storage } = await testRuntime({ poolSize: 1, memoryLimitMb: 16, cpuMaxPerTick: 5000, throttleAfterFailures: 0 });
+    await using _ = runtime;
+    storage.addUser({
+      id: 'hog',
+      cpu: 5000,
+      cpuAvailable: 10_000,
+      modules: { main: `const keep = []; module.exports.loop = () => { if (Game.time <= 3) for (;;) keep.push({ a: Math.random() }); };` },
+    });
+    const restart = nextEvent(runtime, 'watchdog:restart');
+    for (let t = 1; t <= 3; t++) assert.equal((await runtime.runTick(t)).results[0]?.outcome, 'memoryExceeded');
+    await restart;
+    const r = (await runtime.runTick(4)).results[0]!;
+    assert.equal(r.outcome, 'ok');
+    assert.equal(r.coldStart, 'disposed');
+    assert.deepEqual(r.errors, ['Script execution has been terminated: your isolate disposed unexpectedly, restarting virtual machine']);
+  });
+
   it('throttles a player after 5 failures in a row and releases it only after a real ok tick', async () => {
     const { runtime, storage } = await testRuntime({ poolSize: 1, watchdogThreshold: 0, throttleAfterFailures: 5, throttleTicks: 2 });
     await using _ = runtime;
