@@ -70,6 +70,8 @@ export class Runtime implements AsyncDisposable {
   readonly #throttle: ThrottleRegistry;
   readonly #observability: Observability;
   #gameTime: number | null = null;
+  /** Set once a hung worker escalated to fatal: `/healthz` answers 503 from then on. */
+  #fatal = false;
   #busy: Promise<unknown> | null = null;
   #closed = false;
   #abandoned = 0;
@@ -100,7 +102,7 @@ export class Runtime implements AsyncDisposable {
       outcome: (userId, outcome, gameTime) => this.#throttle.record(userId, outcome, gameTime),
       throttledPlayers: () => this.#throttle.size,
       context: () => ({ gameTime: this.#gameTime, tickInProgress: this.#busy !== null, abandonedWorkers: this.#abandoned }),
-      health: () => ({ ok: !this.#closed, closed: this.#closed, tickInProgress: this.#busy !== null, gameTime: this.#gameTime, abandonedWorkers: this.#abandoned }),
+      health: () => ({ ok: !this.#closed && !this.#fatal, closed: this.#closed, fatal: this.#fatal, tickInProgress: this.#busy !== null, gameTime: this.#gameTime, abandonedWorkers: this.#abandoned }),
     });
     this.#pool = new WorkerPool(
       {
@@ -312,6 +314,7 @@ export class Runtime implements AsyncDisposable {
     const exit = this.options.onHungWorker === 'exit' || this.#abandoned > this.options.maxAbandonedWorkers;
     if (!exit) return;
     const reason = `a worker thread hung (${this.#abandoned} abandoned); the process must be restarted`;
+    this.#fatal = true;
     this.#bus.emit('runtime:fatal', { reason });
     this.logger.fatal({ abandoned: this.#abandoned }, reason);
     if (this.options.onFatal) {
