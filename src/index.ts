@@ -12,3 +12,7 @@ export { MemoryStorage, type Notification, type SeedUser } from './storage/memor
 export * from './storage/payloads.js';
 export type { CodeRecord, CommitReport, LoadRequest, LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord, UserUpdate } from './storage/port.js';
 export { TelemetryBus, type Logger, type PlayerTickTelemetry, type RuntimeEventName, type RuntimeEvents, type TickSummary } from './telemetry/index.js';
+export { throttledMessage } from './coordinator/index.js';
+export type { KernelNotice } from './storage/port.js';
+export { ThrottleRegistry, type ThrottleSettings, type ThrottleState } from './scheduler/index.js';
+export { createSinkLogger, Monitor, Watchdog, watchdogMessage, type IsolateInfo } from './telemetry/index.js';

@@ -5,7 +5,7 @@ import { TickCoordinator, type TickReport } from './coordinator/index.js';
 import { ErrorCode, KernelError, MissingNoNodeSnapshotError } from './errors.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { WorkerPool } from './pool/index.js';
-import { Dispatcher, Placement } from './scheduler/index.js';
+import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
 import { hashModules, parseUserId, type Modules, type UserId } from './shared/ids.js';
 import type { ConsoleCommand, CpuLimits, ForeignSegment, RunRequest, RunResult } from './shared/protocol.js';
 import { MemoryStorage } from './storage/memory.js';
@@ -13,6 +13,8 @@ import type { StoragePort } from './storage/port.js';
 import { TelemetryBus } from './telemetry/bus.js';
 import type { RuntimeEventName, RuntimeEvents } from './telemetry/events.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
+import type { IsolateInfo } from './telemetry/isolates.js';
+import { Observability } from './telemetry/observability.js';
 
 /** A storage-less request for `runtime.execute()` (the seed's `IRuntimeService.ExecuteAsync`). */
 export interface ExecuteRequest {
@@ -43,7 +45,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (!hasNoNodeSnapshot()) throw new MissingNoNodeSnapshotError();
   const resolved = resolveOptions(options);
   const runtime = new Runtime(resolved);
-  await runtime.ready();
+  try {
+    await runtime.ready();
+    if (resolved.metricsPort > 0) await runtime.listenMetrics(resolved.metricsHost, resolved.metricsPort);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   return runtime;
 }
 
@@ -59,6 +67,11 @@ export class Runtime implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
   readonly #coordinator: TickCoordinator;
   readonly #ownsStorage: boolean;
+  readonly #throttle: ThrottleRegistry;
+  readonly #observability: Observability;
+  #gameTime: number | null = null;
+  /** Set once a hung worker escalated to fatal: `/healthz` answers 503 from then on. */
+  #fatal = false;
   #busy: Promise<unknown> | null = null;
   #closed = false;
   #abandoned = 0;
@@ -72,6 +85,25 @@ export class Runtime implements AsyncDisposable {
     this.#ownsStorage = options.storage === undefined;
     this.storage = options.storage ?? new MemoryStorage({ shardName: options.shardName });
     this.#bus.on('listener:error', ({ event, error }) => this.logger.error({ event, err: error }, 'telemetry listener threw'));
+    this.#throttle = new ThrottleRegistry(
+      { afterFailures: options.throttleAfterFailures, ticks: options.throttleTicks },
+      {
+        throttled: (userId, failures, until, reason) => {
+          this.logger.warn({ userId, failures, until, reason }, 'player throttled');
+          this.#bus.emit('player:throttled', { userId, failures, until, reason });
+        },
+        released: (userId, gameTime) => this.#bus.emit('player:released', { userId, gameTime }),
+      },
+    );
+    this.#observability = new Observability(this.#bus, this.logger, options, {
+      notify: async (userId, message, groupIntervalMs) => {
+        await this.storage.notify?.({ userId, type: 'watchdog', message, groupIntervalMs });
+      },
+      outcome: (userId, outcome, gameTime) => this.#throttle.record(userId, outcome, gameTime),
+      throttledPlayers: () => this.#throttle.size,
+      context: () => ({ gameTime: this.#gameTime, tickInProgress: this.#busy !== null, abandonedWorkers: this.#abandoned }),
+      health: () => ({ ok: !this.#closed && !this.#fatal, closed: this.#closed, fatal: this.#fatal, tickInProgress: this.#busy !== null, gameTime: this.#gameTime, abandonedWorkers: this.#abandoned }),
+    });
     this.#pool = new WorkerPool(
       {
         poolSize: options.poolSize,
@@ -94,7 +126,7 @@ export class Runtime implements AsyncDisposable {
           this.#dispatcher.resetSlot(slot);
           this.#bus.emit('worker:exited', { slot, threadId, reason });
         },
-        error: (error) => this.logger.error({ err: error }, 'worker pool error'),
+        error: (error) => this.#observability.monitor.workerError(error, { source: 'pool', gameTime: this.#gameTime }),
       },
     );
     this.#placement = new Placement(options.poolSize);
@@ -116,10 +148,12 @@ export class Runtime implements AsyncDisposable {
             if (r.sandbox.recycled !== undefined) this.#bus.emit('sandbox:recycled', { userId: r.userId, slot, reason: r.sandbox.recycled });
           }
           for (const { userId, reason } of worker.recycled) this.#bus.emit('sandbox:recycled', { userId, slot, reason });
+          if (worker.threadId !== 0) this.#bus.emit('worker:stats', { slot, threadId, isolates: worker.isolates, rssBytes: worker.rssBytes });
           if (this.#executeSink) this.#executeSink(results);
           else this.#coordinator.onResults(slot, threadId, results);
         },
         hung: (slot, threadId, userId, runningMs) => this.#onHung(slot, threadId, userId, runningMs),
+        batchFailed: (slot, threadId, error, players) => this.#observability.monitor.workerError(error, { source: 'batch', slot, threadId, players, gameTime: this.#gameTime }),
         error: (error) => this.logger.error({ err: error }, 'kernel error while handling results'),
       },
     );
@@ -140,11 +174,16 @@ export class Runtime implements AsyncDisposable {
       },
       {
         telemetry: (event) => this.#bus.emit('runtime:telemetry', event),
-        quarantined: (userId, ticks, reason) => {
+        quarantined: (userId, ticks, reason, gameTime) => {
           this.logger.warn({ userId, ticks, reason }, 'player quarantined');
           this.#bus.emit('player:quarantined', { userId, ticks, reason });
+          this.#throttle.quarantined(userId, gameTime, ticks);
         },
         log: (level, message, fields) => this.logger[level](fields, message),
+      },
+      {
+        throttleDelay: (userId, gameTime) => this.#throttle.delay(userId, gameTime),
+        takeColdStart: (userId) => this.#observability.watchdog.takeColdStart(userId),
       },
     );
   }
@@ -171,6 +210,26 @@ export class Runtime implements AsyncDisposable {
     this.#bus.off(event, listener);
   }
 
+  /** @internal starts the metrics endpoint (`createRuntime` does when `metricsPort` is set). */
+  async listenMetrics(host: string, port: number): Promise<{ host: string; port: number }> {
+    return this.#observability.listen(host, port);
+  }
+
+  /** Address of the metrics endpoint, or null when it is off (`metricsPort: 0`). */
+  get metricsEndpoint(): { host: string; port: number } | null {
+    return this.#observability.endpoint;
+  }
+
+  /** The Prometheus text the endpoint serves on `GET /metrics` (for hosts with their own HTTP server). */
+  metrics(): Promise<string> {
+    return this.#observability.metrics.text();
+  }
+
+  /** What `GET /runtime/isolates` serves: per player worker, code, last tick and outcome, heap, billed CPU. */
+  isolates(): IsolateInfo[] {
+    return this.#observability.isolates.list();
+  }
+
   /** Worker threads abandoned because they hung (they cannot be stopped from JavaScript). */
   get abandonedWorkers(): number {
     return this.#abandoned;
@@ -189,6 +248,7 @@ export class Runtime implements AsyncDisposable {
     if (!Number.isInteger(gameTime) || gameTime < 0) throw new KernelError(ErrorCode.invalidRequest, `runTick: gameTime must be a non-negative integer, got ${String(gameTime)}`);
     return this.#exclusive(async () => {
       this.#hungThisTick = false;
+      this.#gameTime = gameTime;
       const report = await this.#coordinator.runTick(gameTime, (players) => this.#bus.emit('tick:started', { gameTime, players }));
       const { results: _results, ...summary } = report;
       this.#bus.emit('tick:finished', summary);
@@ -254,6 +314,7 @@ export class Runtime implements AsyncDisposable {
     const exit = this.options.onHungWorker === 'exit' || this.#abandoned > this.options.maxAbandonedWorkers;
     if (!exit) return;
     const reason = `a worker thread hung (${this.#abandoned} abandoned); the process must be restarted`;
+    this.#fatal = true;
     this.#bus.emit('runtime:fatal', { reason });
     this.logger.fatal({ abandoned: this.#abandoned }, reason);
     if (this.options.onFatal) {
@@ -270,6 +331,7 @@ export class Runtime implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#busy?.catch(() => undefined);
+    await this.#observability.close();
     await this.#pool.close();
     if (this.#ownsStorage) await this.storage[Symbol.asyncDispose]();
     this.#bus.removeAllListeners();

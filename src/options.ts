@@ -50,6 +50,28 @@ export interface RuntimeOptions {
   logger?: Logger | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Called instead of killing the process when `onHungWorker` escalates to exit. */
   onFatal?: (reason: string) => void;
+  /** Consecutive failing ticks after which the watchdog restarts a player's isolate (global reset); 0 disables it. @default 3 */
+  watchdogThreshold?: number;
+  /** Watchdog notifications of a player are grouped in windows of this many minutes. @default 15 */
+  watchdogNotifyGroupMinutes?: number;
+  /** At most one watchdog notification per player in this many minutes. @default 10 */
+  watchdogNotifyCooldownMinutes?: number;
+  /** Consecutive failing ticks after which a player is delayed by the throttle; 0 disables it. @default 5 */
+  throttleAfterFailures?: number;
+  /** Ticks a throttled player is skipped before it may try again. @default 5 */
+  throttleTicks?: number;
+  /** Warnings a single player may put in the log in a burst (token bucket); 0 silences them. @default 5 */
+  logBurstPerPlayer?: number;
+  /** Warnings per player per minute once its burst is spent. @default 2 */
+  logRefillPerMinute?: number;
+  /** Players kept in the per-player telemetry table (`/runtime/isolates`, per-player metrics). @default 10000 */
+  telemetryMaxPlayers?: number;
+  /** Per-player Prometheus series (label `user`); off by default for cardinality. @default false */
+  perPlayerMetrics?: boolean;
+  /** TCP port of the metrics endpoint (`/metrics`, `/runtime/isolates`, `/healthz`); 0 turns it off. @default 0 */
+  metricsPort?: number;
+  /** Address the metrics endpoint listens on. @default '127.0.0.1' */
+  metricsHost?: string;
 }
 
 export interface ResolvedOptions {
@@ -74,11 +96,23 @@ export interface ResolvedOptions {
   readonly storage: StoragePort | undefined;
   readonly logger: RuntimeOptions['logger'];
   readonly onFatal: ((reason: string) => void) | undefined;
+  readonly watchdogThreshold: number;
+  readonly watchdogNotifyGroupMinutes: number;
+  readonly watchdogNotifyCooldownMinutes: number;
+  readonly throttleAfterFailures: number;
+  readonly throttleTicks: number;
+  readonly logBurstPerPlayer: number;
+  readonly logRefillPerMinute: number;
+  readonly telemetryMaxPlayers: number;
+  readonly perPlayerMetrics: boolean;
+  readonly metricsPort: number;
+  readonly metricsHost: string;
 }
 
 type IntSpec = { kind: 'int'; min: number; max: number; default: () => number };
 type EnumSpec<T extends string> = { kind: 'enum'; values: readonly T[]; default: T };
 type StringSpec = { kind: 'string'; pattern: RegExp; default: string };
+type BoolSpec = { kind: 'bool'; default: boolean };
 
 /** The options table: one row per scalar option, with range and default. */
 export const OPTIONS = {
@@ -100,7 +134,19 @@ export const OPTIONS = {
   consoleCommandTimeoutMs: { kind: 'int', min: 1, max: 60_000, default: () => 250 },
   maxConsoleKbPerTick: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
   shardName: { kind: 'string', pattern: /^[A-Za-z0-9_-]{1,64}$/, default: 'shard0' },
-} as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec>;
+  watchdogThreshold: { kind: 'int', min: 0, max: 1000, default: () => 3 },
+  watchdogNotifyGroupMinutes: { kind: 'int', min: 1, max: 1440, default: () => 15 },
+  watchdogNotifyCooldownMinutes: { kind: 'int', min: 0, max: 1440, default: () => 10 },
+  throttleAfterFailures: { kind: 'int', min: 0, max: 1000, default: () => 5 },
+  throttleTicks: { kind: 'int', min: 0, max: 1_000_000, default: () => 5 },
+  logBurstPerPlayer: { kind: 'int', min: 0, max: 10_000, default: () => 5 },
+  logRefillPerMinute: { kind: 'int', min: 0, max: 100_000, default: () => 2 },
+  telemetryMaxPlayers: { kind: 'int', min: 1, max: 10_000_000, default: () => 10_000 },
+  perPlayerMetrics: { kind: 'bool', default: false },
+  metricsPort: { kind: 'int', min: 0, max: 65_535, default: () => 0 },
+  // An IPv4/IPv6 literal or a host name; loopback by default so nothing is exposed unless asked.
+  metricsHost: { kind: 'string', pattern: /^[A-Za-z0-9.:_-]{1,255}$/, default: '127.0.0.1' },
+} as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal']);
@@ -112,7 +158,7 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
     if (!KNOWN.has(key)) throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], 'a known option name');
   }
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(OPTIONS) as [string, IntSpec | EnumSpec<string> | StringSpec][]) {
+  for (const [name, spec] of Object.entries(OPTIONS) as [string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec][]) {
     const value = (input as Record<string, unknown>)[name];
     switch (spec.kind) {
       case 'int': {
@@ -137,6 +183,12 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
         else if (typeof value !== 'string' || !spec.pattern.test(value)) {
           throw new InvalidOptionError(name, value, `a string matching ${spec.pattern}`);
         } else out[name] = value;
+        break;
+      }
+      case 'bool': {
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'true or false');
+        else out[name] = value;
         break;
       }
       default: {

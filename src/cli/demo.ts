@@ -10,6 +10,8 @@ export interface DemoOptions {
   readonly ticks: number;
   readonly poolSize?: number;
   readonly quiet?: boolean;
+  /** Serve `/metrics`, `/runtime/isolates` and `/healthz` on this loopback port while the demo runs. */
+  readonly metricsPort?: number;
 }
 
 interface KindStats {
@@ -44,7 +46,10 @@ export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, 
     // The demo survives a hung worker by replacing it, so it always reaches its final table.
     onHungWorker: 'replace',
     ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+    ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
   });
+  const endpoint = runtime.metricsEndpoint;
+  if (endpoint !== null && !options.quiet) process.stdout.write(`metrics: http://${endpoint.host}:${endpoint.port}/metrics\n`);
   const bar = new ProgressBar(options.ticks, 'ticks');
   const started = performance.now();
   let playerTicks = 0;

@@ -13,6 +13,7 @@ const USAGE = `usage: screeps-kernel <command> [options]
 commands:
   demo      run sample players on the in-memory store
             --players N (default 300)  --ticks N (default 20)  --pool N (default: cores)
+            --metrics-port N  serve /metrics, /runtime/isolates, /healthz on 127.0.0.1:N while it runs
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,12 +24,13 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
-      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag' });
+      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag', 'metrics-port': 'int' });
       await runDemo({
         players: (args.players as number | undefined) ?? 300,
         ticks: (args.ticks as number | undefined) ?? 20,
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
         quiet: args.quiet === true,
+        ...(args['metrics-port'] !== undefined ? { metricsPort: args['metrics-port'] as number } : {}),
       });
       return 0;
     }

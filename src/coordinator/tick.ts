@@ -1,12 +1,13 @@
 import type { CodeHash, Modules, UserId } from '../shared/ids.js';
 import { LruMap } from '../shared/lru.js';
 import { modulesSize } from '../shared/ids.js';
-import type { OutcomeKind, SkipReason } from '../shared/outcome.js';
+import type { ColdStartReason, OutcomeKind, SkipReason } from '../shared/outcome.js';
 import type { RunRequest, RunResult } from '../shared/protocol.js';
 import type { LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord } from '../storage/port.js';
 import type { PlayerTickTelemetry, TickSummary } from '../telemetry/events.js';
 import { cpuGate, type CpuSettings } from './cpu.js';
 import { commitFor } from './results.js';
+import { notRunEvent, ranEvent } from './telemetry.js';
 
 /** What the coordinator needs from the scheduler (wired in `kernel.ts`). */
 export interface TickScheduler {
@@ -16,6 +17,24 @@ export interface TickScheduler {
   drain(): Promise<void>;
 }
 
+/**
+ * Per-player decisions taken outside the coordinator (throttle registry, watchdog; wired in `kernel.ts`).
+ * Both are fed only by `runtime:telemetry` events.
+ */
+export interface TickGuards {
+  /** Ticks the player is still delayed by the throttle at `gameTime` (0: it runs). */
+  throttleDelay(userId: UserId, gameTime: number): number;
+  /** A cold start to force on the player's run request; consumed by the call. */
+  takeColdStart(userId: UserId): ColdStartReason | undefined;
+}
+
+/** What a throttled player sees on its console instead of running. */
+export function throttledMessage(ticks: number): string {
+  return `Script execution has been delayed: your script kept failing; it runs again in ${ticks} tick${ticks === 1 ? '' : 's'}.`;
+}
+
+const NO_GUARDS: TickGuards = { throttleDelay: () => 0, takeColdStart: () => undefined };
+
 export interface TickSettings extends CpuSettings {
   readonly loadChunk: number;
   readonly quarantineTicks: number;
@@ -24,7 +43,7 @@ export interface TickSettings extends CpuSettings {
 
 export interface TickHooks {
   telemetry(event: PlayerTickTelemetry): void;
-  quarantined(userId: UserId, ticks: number, reason: string): void;
+  quarantined(userId: UserId, ticks: number, reason: string, gameTime: number): void;
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
 }
 
@@ -64,13 +83,15 @@ export class TickCoordinator {
   readonly #scheduler: TickScheduler;
   readonly #settings: TickSettings;
   readonly #hooks: TickHooks;
+  readonly #guards: TickGuards;
   readonly #codes: LruMap<CodeHash, Modules>;
   readonly #knownCode = new Map<UserId, { hash: CodeHash; timestamp: number }>();
   readonly #quarantine = new Set<UserId>();
   #pending = new Map<UserId, Pending>();
 
-  constructor(storage: StoragePort, scheduler: TickScheduler, settings: TickSettings, hooks: TickHooks) {
+  constructor(storage: StoragePort, scheduler: TickScheduler, settings: TickSettings, hooks: TickHooks, guards: TickGuards = NO_GUARDS) {
     this.#storage = storage;
+    this.#guards = guards;
     this.#scheduler = scheduler;
     this.#settings = settings;
     this.#hooks = hooks;
@@ -146,7 +167,17 @@ export class TickCoordinator {
           skippedReports.push({ userId, reason: gate.reason, errors: [gate.error], limits: context.user });
           continue;
         }
-        const full: RunRequest = { ...request, cpu: gate.limits };
+        const delay = this.#guards.throttleDelay(userId, gameTime);
+        if (delay > 0) {
+          // Like the official penalty skip (F6): nothing runs, nothing is billed, the player is told why.
+          const error = throttledMessage(delay);
+          skipped.push({ userId, gameTime, user: { lastUsedCpu: 0, lastUsedDirtyTime: 0 }, console: null, errors: [error], consumedCommands: [] });
+          skippedReports.push({ userId, reason: 'throttled', errors: [error], limits: context.user });
+          continue;
+        }
+        // Taken only now, when the player really runs: a skipped tick must not swallow a pending restart.
+        const coldStart = this.#guards.takeColdStart(userId);
+        const full: RunRequest = { ...request, cpu: gate.limits, ...(coldStart !== undefined ? { coldStart } : {}) };
         this.#pending.set(userId, { user: context.user, request: full, loadMs });
         const slot = this.#scheduler.slotOf(userId);
         const list = bySlot.get(slot) ?? [];
@@ -163,6 +194,13 @@ export class TickCoordinator {
     await this.#scheduler.drain();
     await Promise.all(commits);
     this.#onResults = null;
+    // Every player tick ends with exactly one event: a player whose result never came back (a kernel
+    // bug in result handling) is reported as an internal error rather than silently missing.
+    for (const [userId, pending] of this.#pending) {
+      this.#hooks.log('error', 'no result for a player that was sent to a worker', { userId, gameTime });
+      reports.push(this.#report(gameTime, userId, 'internalError', [], pending.user, false, pending.loadMs));
+    }
+    this.#pending = new Map();
     const outcomes: Partial<Record<OutcomeKind, number>> = {};
     let billedCpuMs = 0;
     let coldStarts = 0;
@@ -205,15 +243,26 @@ export class TickCoordinator {
   async #persist(slot: number, threadId: number, results: readonly RunResult[], reports: PlayerTickReport[]): Promise<void> {
     const commits: TickCommit[] = [];
     const meta: { pending: Pending; result: RunResult; usedTime: number }[] = [];
-    for (const result of results) {
+    for (const original of results) {
+      let result = original;
       const pending = this.#pending.get(result.userId);
       if (pending === undefined) continue;
       this.#pending.delete(result.userId);
       if (result.diagnostic !== undefined) this.#hooks.log('error', 'kernel fault while running a player', { userId: result.userId, diagnostic: result.diagnostic });
-      let { commit, usedTime } = commitFor(pending.user, pending.request, result, this.#settings);
+      let built: ReturnType<typeof commitFor>;
+      try {
+        built = commitFor(pending.user, pending.request, result, this.#settings);
+      } catch (error) {
+        this.#hooks.log('error', 'could not build the commit of a tick result', { userId: result.userId, error: String(error) });
+        const { output: _dropped, ...rest } = result;
+        result = { ...rest, outcome: 'internalError', errors: [] };
+        built = { commit: { userId: result.userId, gameTime: pending.request.gameTime, user: {}, console: null, errors: [], consumedCommands: [] }, usedTime: 0 };
+      }
+      let { commit } = built;
+      const { usedTime } = built;
       if (this.#quarantine.delete(result.userId) && this.#settings.quarantineTicks > 0) {
         commit = { ...commit, user: { ...commit.user, skipTicksPenalty: this.#settings.quarantineTicks } };
-        this.#hooks.quarantined(result.userId, this.#settings.quarantineTicks, result.errors[0] ?? result.outcome);
+        this.#hooks.quarantined(result.userId, this.#settings.quarantineTicks, result.outcome, pending.request.gameTime);
       }
       commits.push(commit);
       meta.push({ pending, result, usedTime });
@@ -236,21 +285,7 @@ export class TickCoordinator {
         committed,
         heapUsedBytes: result.heap?.usedHeapSize ?? null,
       });
-      this.#hooks.telemetry({
-        userId: result.userId,
-        gameTime: request.gameTime,
-        worker: { slot, threadId },
-        outcome: result.outcome,
-        cpu: { ...request.cpu, billedMs: result.cpu.billedMs, reportedMs: result.cpu.reportedMs },
-        heap: result.heap
-          ? { usedBytes: result.heap.usedHeapSize, limitBytes: result.heap.heapSizeLimit, externalBytes: result.heap.externallyAllocatedSize }
-          : null,
-        coldStart: result.sandbox.coldStart,
-        queueDepth: this.#pending.size,
-        stages: { loadMs: pending.loadMs, runMs: result.cpu.wallMs, persistMs },
-        committed,
-        errorCount: result.errors.length,
-      });
+      this.#hooks.telemetry(ranEvent(request, result, { slot, threadId }, { loadMs: pending.loadMs, persistMs, queueDepth: this.#pending.size }, committed));
     }
   }
 
@@ -266,7 +301,7 @@ export class TickCoordinator {
     const persistMs = performance.now() - t0;
     for (const s of skipped) {
       const committed = done.has(s.userId);
-      reports.push({ ...this.#report(gameTime, s.userId, 'skipped', s.errors, s.limits, committed, loadMs, persistMs), skipReason: s.reason });
+      reports.push({ ...this.#report(gameTime, s.userId, 'skipped', s.errors, s.limits, committed, loadMs, persistMs, s.reason), skipReason: s.reason });
     }
   }
 
@@ -293,20 +328,9 @@ export class TickCoordinator {
     committed: boolean,
     loadMs: number,
     persistMs = 0,
+    skipReason?: SkipReason,
   ): PlayerTickReport {
-    this.#hooks.telemetry({
-      userId,
-      gameTime,
-      worker: null,
-      outcome,
-      cpu: { limit: user?.cpu ?? 0, tickLimit: 0, bucket: Math.max(0, user?.cpuAvailable ?? 0), billedMs: 0, reportedMs: 0 },
-      heap: null,
-      coldStart: null,
-      queueDepth: this.#pending.size,
-      stages: { loadMs, runMs: 0, persistMs },
-      committed,
-      errorCount: errors.length,
-    });
+    this.#hooks.telemetry(notRunEvent(gameTime, userId, outcome, skipReason, user, { loadMs, persistMs, queueDepth: this.#pending.size }, committed, errors.length));
     return { userId, outcome, errors, console: [], billedMs: 0, usedTime: 0, coldStart: null, memoryChanged: false, committed, heapUsedBytes: null };
   }
 }

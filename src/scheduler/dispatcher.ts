@@ -30,6 +30,8 @@ export interface DispatchHooks {
   results(slot: number, threadId: number, results: readonly RunResult[], worker: BatchResult['worker']): void;
   /** A worker stopped answering while running `userId` (null when unknown). */
   hung(slot: number, threadId: number, userId: UserId | null, runningMs: number): void;
+  /** A batch task failed (the worker crashed, threw outside a player, or was replaced after a hang). */
+  batchFailed?(slot: number, threadId: number, error: unknown, players: number): void;
   /** A hook threw: a kernel bug, reported instead of crashing the process. */
   error(error: unknown): void;
 }
@@ -183,8 +185,13 @@ export class Dispatcher {
     }
   }
 
-  #onBatchFailed(slot: number, batchId: number, items: Item[], _error: unknown): void {
+  #onBatchFailed(slot: number, batchId: number, items: Item[], error: unknown): void {
     this.#inFlight[slot]!.delete(batchId);
+    try {
+      this.#hooks.batchFailed?.(slot, this.#runner.threadId(slot), error, items.length);
+    } catch (hookError) {
+      this.#hooks.error(hookError);
+    }
     this.#sent[slot]!.clear();
     const culpritIndex = this.#hungBatches.get(batchId);
     this.#hungBatches.delete(batchId);

@@ -11,7 +11,7 @@ import {
   normaliseNotify,
   notificationDate,
 } from './payloads.js';
-import type { CodeRecord, CommitReport, LoadRequest, LoadResult, StoragePort, TickCommit, UserRecord } from './port.js';
+import type { CodeRecord, CommitReport, KernelNotice, LoadRequest, LoadResult, StoragePort, TickCommit, UserRecord } from './port.js';
 
 interface StoredUser extends UserRecord {
   active: boolean;
@@ -30,7 +30,7 @@ export interface SeedUser {
 
 export interface Notification {
   readonly userId: UserId;
-  readonly type: 'error' | 'msg';
+  readonly type: 'error' | 'msg' | 'watchdog';
   readonly message: string;
   readonly date: number;
   count: number;
@@ -219,6 +219,11 @@ export class MemoryStorage implements StoragePort {
     return { committed, duplicates, stale, failed: [] };
   }
 
+  async notify(notice: KernelNotice): Promise<void> {
+    const interval = Math.max(1, notice.groupIntervalMs);
+    this.#notify(notice.userId, notice.type, notice.message, Math.ceil(this.#clock() / interval) * interval);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     this.#pubsub.removeAllListeners();
   }
@@ -294,7 +299,7 @@ export class MemoryStorage implements StoragePort {
     }
   }
 
-  #notify(userId: UserId, type: 'error' | 'msg', message: string, date: number): void {
+  #notify(userId: UserId, type: Notification['type'], message: string, date: number): void {
     const existing = this.notifications.find((n) => n.userId === userId && n.type === type && n.message === message && n.date === date);
     if (existing) existing.count++;
     else this.notifications.push({ userId, type, message, date, count: 1 });

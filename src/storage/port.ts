@@ -110,4 +110,18 @@ export interface StoragePort extends AsyncDisposable {
   loadCode(userId: UserId): Promise<CodeRecord | null>;
   /** Applies a batch of tick results; never throws for a store fault (it reports `failed` instead). */
   commit(commits: readonly TickCommit[]): Promise<CommitReport>;
+  /**
+   * Optional: records a kernel notification for a player in `users.notifications`, grouped like F47
+   * (`date = ceil(now / groupIntervalMs) * groupIntervalMs`, `count` incremented within a group). Used by
+   * the watchdog; a store without it only gets the log line.
+   */
+  notify?(notice: KernelNotice): Promise<void>;
+}
+
+/** A notification raised by the kernel itself (not by the player's `Game.notify`). */
+export interface KernelNotice {
+  readonly userId: UserId;
+  readonly type: 'watchdog';
+  readonly message: string;
+  readonly groupIntervalMs: number;
 }

@@ -27,6 +27,12 @@ export interface PlayerTickTelemetry {
   readonly committed: boolean;
   /** Number of error messages sent to the player's console. */
   readonly errorCount: number;
+  /** Hash and upload timestamp of the code that ran (absent when the player never reached a worker). */
+  readonly code?: { readonly hash: string; readonly timestamp: number };
+  /** Room names the tick registered intents for (validated names only, capped), for per-room logs. */
+  readonly rooms?: readonly string[];
+  /** Isolate creation time inside this tick, ms (0 when warm). */
+  readonly createMs?: number;
 }
 
 export interface TickSummary {
@@ -51,6 +57,16 @@ export interface RuntimeEvents {
   'sandbox:recycled': [event: { readonly userId: UserId; readonly slot: number; readonly reason: string }];
   'player:quarantined': [event: { readonly userId: UserId; readonly ticks: number; readonly reason: string }];
   'runtime:fatal': [event: { readonly reason: string }];
+  /** Figures a worker sent with a batch: isolates alive on it and the process RSS it saw. */
+  'worker:stats': [event: { readonly slot: number; readonly threadId: number; readonly isolates: number; readonly rssBytes: number }];
+  /** The watchdog asked for a cold restart of a player's isolate before its next tick. */
+  'watchdog:restart': [event: { readonly userId: UserId; readonly failures: number; readonly gameTime: number }];
+  /** The throttle registry delays a player (`until` is the first game tick it may run again). */
+  'player:throttled': [event: { readonly userId: UserId; readonly failures: number; readonly until: number; readonly reason: 'failures' | 'quarantine' }];
+  /** A real successful tick released a throttled player. */
+  'player:released': [event: { readonly userId: UserId; readonly gameTime: number }];
+  /** An unhandled rejection or uncaught exception in the host process, seen while the runtime was open. */
+  'process:error': [event: { readonly kind: 'unhandledRejection' | 'uncaughtException'; readonly error: unknown }];
   /** A listener threw; the error is reported here (and logged) instead of breaking the tick. */
   'listener:error': [event: { readonly event: string; readonly error: unknown }];
 }

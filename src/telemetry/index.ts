@@ -1,3 +1,10 @@
 export { TelemetryBus } from './bus.js';
 export type { PlayerTickTelemetry, RuntimeEventName, RuntimeEvents, TickSummary } from './events.js';
-export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { createLogger, createSinkLogger, type Logger, type LogLevel } from './logger.js';
+export { MetricsEndpoint, type EndpointSources } from './http.js';
+export { IsolateTable, type IsolateInfo } from './isolates.js';
+export { Metrics, type MetricsSettings } from './metrics.js';
+export { Monitor, type MonitorSettings } from './monitor.js';
+export { Observability, type ObservabilityHooks, type ObservabilitySettings } from './observability.js';
+export { watchProcessErrors } from './process-errors.js';
+export { Watchdog, watchdogMessage, type WatchdogHooks, type WatchdogSettings } from './watchdog.js';

@@ -14,6 +14,17 @@ describe('resolveOptions', () => {
     assert.equal(o.onHungWorker, 'exit');
   });
 
+  it('fills the telemetry defaults: watchdog 3, throttle after 5, endpoint off and on loopback', () => {
+    const o = resolveOptions();
+    assert.deepEqual(
+      [o.watchdogThreshold, o.watchdogNotifyGroupMinutes, o.watchdogNotifyCooldownMinutes, o.throttleAfterFailures, o.throttleTicks],
+      [3, 15, 10, 5, 5],
+    );
+    assert.deepEqual([o.perPlayerMetrics, o.metricsPort, o.metricsHost], [false, 0, '127.0.0.1']);
+    assert.throws(() => resolveOptions({ perPlayerMetrics: 'yes' as unknown as boolean }), /Invalid option perPlayerMetrics: "yes" \(expected true or false\)/);
+    assert.throws(() => resolveOptions({ metricsPort: 70000 }), /Invalid option metricsPort: 70000 \(expected an integer from 0 to 65535\)/);
+  });
+
   it('returns a frozen object', () => {
     const o = resolveOptions({ poolSize: 1 });
     assert.ok(Object.isFrozen(o));

@@ -106,7 +106,9 @@ export class SandboxHost {
       if (modules === undefined) return needsCode(request);
       const tombstone = this.#tombstones.get(userId);
       this.#tombstones.delete(userId);
-      coldStart = request.coldStart ?? tombstone ?? 'firstRun';
+      // The isolate's own end wins over a requested restart (a watchdog restart of an isolate the memory
+      // limit already disposed is still a disposal, with its official restart message).
+      coldStart = tombstone ?? request.coldStart ?? 'firstRun';
       if (coldStart === 'disposed' || coldStart === 'heapNearLimit') notices.push(DISPOSED_RESTART_MESSAGE);
       const t0 = performance.now();
       sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
