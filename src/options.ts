@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { InvalidOptionError } from './errors.js';
+import type { HostBootstrap } from './shared/protocol.js';
 import type { StoragePort } from './storage/port.js';
 import type { Logger } from './telemetry/logger.js';
 
@@ -44,6 +45,10 @@ export interface RuntimeOptions {
   maxConsoleKbPerTick?: number;
   /** Name of this shard, exposed as `Game.shard.name` and used for InterShardMemory. @default 'shard0' */
   shardName?: string;
+  /** Adds the MMO-only `Game.cpu.generatePixel`, `setShardLimits`, `unlock`, `unlocked`, `unlockedTime` (spec 2.1). @default false */
+  mmoCpuApi?: boolean;
+  /** The host game layer: trusted code evaluated once per isolate before the player's code (see `HostBootstrap`). @default none */
+  hostBootstrap?: HostBootstrap;
   /** Storage adapter. @default an in-memory store */
   storage?: StoragePort;
   /** pino logger, or a level for the built-in one. @default 'info' */
@@ -71,6 +76,8 @@ export interface ResolvedOptions {
   readonly consoleCommandTimeoutMs: number;
   readonly maxConsoleKbPerTick: number;
   readonly shardName: string;
+  readonly mmoCpuApi: boolean;
+  readonly hostBootstrap: HostBootstrap | undefined;
   readonly storage: StoragePort | undefined;
   readonly logger: RuntimeOptions['logger'];
   readonly onFatal: ((reason: string) => void) | undefined;
@@ -79,6 +86,7 @@ export interface ResolvedOptions {
 type IntSpec = { kind: 'int'; min: number; max: number; default: () => number };
 type EnumSpec<T extends string> = { kind: 'enum'; values: readonly T[]; default: T };
 type StringSpec = { kind: 'string'; pattern: RegExp; default: string };
+type BoolSpec = { kind: 'bool'; default: boolean };
 
 /** The options table: one row per scalar option, with range and default. */
 export const OPTIONS = {
@@ -100,10 +108,11 @@ export const OPTIONS = {
   consoleCommandTimeoutMs: { kind: 'int', min: 1, max: 60_000, default: () => 250 },
   maxConsoleKbPerTick: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
   shardName: { kind: 'string', pattern: /^[A-Za-z0-9_-]{1,64}$/, default: 'shard0' },
-} as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec>;
+  mmoCpuApi: { kind: 'bool', default: false },
+} as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal']);
+const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal', 'hostBootstrap']);
 
 /** Validates every option once and returns a frozen, fully filled copy. Throws `InvalidOptionError`. */
 export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
@@ -112,7 +121,7 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
     if (!KNOWN.has(key)) throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], 'a known option name');
   }
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(OPTIONS) as [string, IntSpec | EnumSpec<string> | StringSpec][]) {
+  for (const [name, spec] of Object.entries(OPTIONS) as [string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec][]) {
     const value = (input as Record<string, unknown>)[name];
     switch (spec.kind) {
       case 'int': {
@@ -139,13 +148,29 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
         } else out[name] = value;
         break;
       }
+      case 'bool': {
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'true or false');
+        else out[name] = value;
+        break;
+      }
       default: {
         const never: never = spec;
         throw new Error(`unknown option kind ${String(never)}`);
       }
     }
   }
-  const { storage, logger, onFatal } = input;
+  const { storage, logger, onFatal, hostBootstrap } = input;
+  if (
+    hostBootstrap !== undefined &&
+    (hostBootstrap === null ||
+      typeof hostBootstrap !== 'object' ||
+      typeof hostBootstrap.source !== 'string' ||
+      (hostBootstrap.filename !== undefined && (typeof hostBootstrap.filename !== 'string' || hostBootstrap.filename.length === 0)))
+  ) {
+    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }');
+  }
+  out.hostBootstrap = hostBootstrap === undefined ? undefined : Object.freeze({ source: hostBootstrap.source, filename: hostBootstrap.filename ?? '<host>' });
   if (storage !== undefined && (storage === null || typeof storage !== 'object' || typeof storage.loadContexts !== 'function')) {
     throw new InvalidOptionError('storage', storage, 'a StoragePort (an object with loadContexts, commit, ...)');
   }

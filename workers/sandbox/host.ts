@@ -6,7 +6,9 @@ import type { ColdStartReason } from '../../src/shared/outcome.js';
 import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
 import { PlayerSandbox, type SandboxSettings } from './player-sandbox.js';
+import { createHash } from 'node:crypto';
 import { ScriptCache } from './script-cache.js';
+import { SourceMapCache } from './source-maps.js';
 import { ThreadCpuClock } from './thread-cpu.js';
 
 /** Code bundles kept per worker, so the main thread sends a bundle once per worker, not once per tick. */
@@ -37,6 +39,16 @@ export class SandboxHost {
       consoleCommandTimeoutMs: config.consoleCommandTimeoutMs,
       maxConsoleBytesPerTick: config.maxConsoleBytesPerTick,
       shardName: config.shardName,
+      mmoCpuApi: config.mmoCpuApi,
+      hostBootstrap:
+        config.hostBootstrap === undefined
+          ? undefined
+          : {
+              source: config.hostBootstrap.source,
+              filename: config.hostBootstrap.filename ?? '<host>',
+              key: `host:${createHash('sha256').update(config.hostBootstrap.source).digest('hex')}`,
+            },
+      sourceMaps: new SourceMapCache(),
       scripts: new ScriptCache(config.scriptCacheEntries),
       clock: new ThreadCpuClock(),
       onCatastrophicError: (userId, message) => {
