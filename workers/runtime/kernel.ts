@@ -215,7 +215,6 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       lastOutput = null;
       return out;
     }
-    const getUsedMs = nowCpu() - s.startCpu + intents.cpu;
     const payload = s.payload;
     // F29: serialise only when Memory was parsed (or `_parsed` assigned), with the pristine JSON.stringify.
     const parsed = s.rawMemory._parsed;
@@ -236,6 +235,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
         }
       }
     }
+    // Spec 3.1: Memory serialisation counts towards the tick's CPU, so `getUsed` is read after it.
+    const getUsedMs = nowCpu() - s.startCpu + intents.cpu;
     const out: Record<string, unknown> = {
       console: { log: s.log, results: s.results },
       intents: intents.list,
