@@ -1,4 +1,21 @@
-import type { ExecuteRequest, Modules, Runtime, RunResult } from '../../src/index.js';
+import { after, before } from 'node:test';
+import type { ExecuteRequest, Modules, Runtime, RunResult, RuntimeOptions } from '../../src/index.js';
+import { testRuntime } from './runtime.js';
+
+/** One runtime (one worker) shared by the tests of a `describe`; returns its getter. */
+export function sharedRuntime(options: RuntimeOptions = {}): () => Runtime {
+  let runtime: Runtime | undefined;
+  before(async () => {
+    ({ runtime } = await testRuntime({ poolSize: 1, ...options }));
+  });
+  after(async () => {
+    await runtime?.close();
+  });
+  return () => {
+    if (runtime === undefined) throw new Error('the shared runtime is not started');
+    return runtime;
+  };
+}
 
 let next = 0;
 

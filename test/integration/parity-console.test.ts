@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { ConsoleCommand, Runtime } from '../../src/index.js';
-import { logs, loop, tickOnce } from '../helpers/parity.js';
+import { describe, it } from 'node:test';
+import type { ConsoleCommand } from '../../src/index.js';
+import { logs, loop, sharedRuntime, tickOnce } from '../helpers/parity.js';
 import { testRuntime } from '../helpers/runtime.js';
 
 const command = (id: string, expression: string, hidden = false): ConsoleCommand => ({ id, expression, hidden });
 
 describe('player runtime parity: console, console commands, visuals (F21, F38, F39)', () => {
-  let runtime: Runtime;
-  before(async () => {
-    ({ runtime } = await testRuntime({ poolSize: 1 }));
-  });
-  after(async () => {
-    await runtime.close();
-  });
+  const runtime = sharedRuntime();
 
   it('stringifies console.log arguments the official way (F38)', async () => {
-    const r = await tickOnce(runtime, loop(`console.log(0, '', false, NaN, null, undefined, { a: 1 }, [1, 2], 'text', Object.create(null), 1.5);`));
+    const r = await tickOnce(runtime(), loop(`console.log(0, '', false, NaN, null, undefined, { a: 1 }, [1, 2], 'text', Object.create(null), 1.5);`));
     assert.deepEqual(logs(r), ['0 "" false null null undefined [object Object] 1,2 text {} 1.5']);
   });
 
   it('flags console.log lines for escaping and console.logUnsafe lines not (F38)', async () => {
-    const r = await tickOnce(runtime, loop(`console.log('<b>'); console.logUnsafe('<i>');`));
+    const r = await tickOnce(runtime(), loop(`console.log('<b>'); console.logUnsafe('<i>');`));
     assert.deepEqual(r.output?.console.log, [
       { message: '<b>', escape: true },
       { message: '<i>', escape: false },
@@ -41,7 +35,7 @@ describe('player runtime parity: console, console commands, visuals (F21, F38, F
   });
 
   it('runs console commands after the loop, returns results as strings and does not echo hidden ones (F21)', async () => {
-    const r = await tickOnce(runtime, loop(`globalThis.x = 'set by loop';`), {
+    const r = await tickOnce(runtime(), loop(`globalThis.x = 'set by loop';`), {
       consoleCommands: [
         command('1', 'x'),
         command('2', '1 + 1'),
@@ -57,7 +51,7 @@ describe('player runtime parity: console, console commands, visuals (F21, F38, F
   });
 
   it('runs console commands even when the loop threw, and keeps running after a throwing command (F21, deliberate fix)', async () => {
-    const r = await tickOnce(runtime, loop(`throw new Error('loop failed');`), {
+    const r = await tickOnce(runtime(), loop(`throw new Error('loop failed');`), {
       consoleCommands: [command('a', `throw new Error('command failed')`), command('b', `'still ran'`)],
     });
     assert.equal(r.outcome, 'scriptError');
@@ -69,14 +63,14 @@ describe('player runtime parity: console, console commands, visuals (F21, F38, F
   });
 
   it('runs console commands after a loop that timed out (F21, deliberate fix)', async () => {
-    const r = await tickOnce(runtime, loop(`for (;;) {}`), { cpu: { tickLimit: 20 }, consoleCommands: [command('c', `'after the timeout'`)] });
+    const r = await tickOnce(runtime(), loop(`for (;;) {}`), { cpu: { tickLimit: 20 }, consoleCommands: [command('c', `'after the timeout'`)] });
     assert.equal(r.outcome, 'timedOut');
     assert.deepEqual(r.errors, ['Script execution timed out.']);
     assert.deepEqual(r.output?.console.results, ['after the timeout']);
   });
 
   it('stops a console command at its own timeout; commands after it stay queued (F21, deliberate fix)', async () => {
-    const r = await tickOnce(runtime, loop(``), { consoleCommands: [command('spin', 'for (;;) {}'), command('later', '1')] });
+    const r = await tickOnce(runtime(), loop(``), { consoleCommands: [command('spin', 'for (;;) {}'), command('later', '1')] });
     assert.equal(r.outcome, 'ok');
     assert.deepEqual(r.errors, ['Console command timed out after 250 ms']);
     assert.deepEqual(r.output?.consumedCommands, ['spin']);
@@ -101,7 +95,7 @@ describe('player runtime parity: console, console commands, visuals (F21, F38, F
 
   it('collects visuals per room as JSON lines or raw strings, with the official size limits and messages (F39)', async () => {
     const r = await tickOnce(
-      runtime,
+      runtime(),
       loop(`console.addVisual('W1N1', { t: 'c', x: 1 });
         console.addVisual('W1N1', 'raw\\n');
         console.addVisual('W1N1', null);

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Runtime } from '../../src/index.js';
-import { logs, loop, tickOnce, ticks } from '../helpers/parity.js';
-import { testRuntime } from '../helpers/runtime.js';
+import { describe, it } from 'node:test';
+import { logs, loop, sharedRuntime, tickOnce, ticks } from '../helpers/parity.js';
 
 /** A miniature host game layer: Creeps from per-tick host data, intents through the registry. */
 const HOST = `
@@ -33,17 +31,11 @@ const HOST = `
 `;
 
 describe('host game layer (hostBootstrap) and the intent registry (F15, F23, F53)', () => {
-  let runtime: Runtime;
-  before(async () => {
-    ({ runtime } = await testRuntime({ poolSize: 1, hostBootstrap: { source: HOST, filename: 'host-layer.js' } }));
-  });
-  after(async () => {
-    await runtime.close();
-  });
+  const runtime = sharedRuntime({ hostBootstrap: { source: HOST, filename: 'host-layer.js' } });
 
   it('builds Game every tick from the host data, keeping the kernel Game.time, cpu, shard and notify', async () => {
     const r = await tickOnce(
-      runtime,
+      runtime(),
       loop(`const c = Game.creeps.scout; console.log(c.room, c instanceof Object, Game.user, Game.time, typeof Game.cpu.getUsed, Game.shard.name, typeof Game.notify);`),
       { username: 'alice', gameTime: 7, hostData: JSON.stringify({ creeps: [{ id: 'c1', name: 'scout', room: 'W1N1' }] }) },
     );
@@ -52,12 +44,12 @@ describe('host game layer (hostBootstrap) and the intent registry (F15, F23, F53
   });
 
   it('evaluates the bootstrap once per isolate and hides __kernelHost and __kernel from the player (F12)', async () => {
-    const rs = await ticks(runtime, loop(`console.log(bootstraps, typeof __kernelHost, typeof __kernel, typeof _kernelConfig);`), [{}, {}]);
+    const rs = await ticks(runtime(), loop(`console.log(bootstraps, typeof __kernelHost, typeof __kernel, typeof _kernelConfig);`), [{}, {}]);
     assert.deepEqual(rs.map(logs), [['1 undefined undefined undefined'], ['1 undefined undefined undefined']]);
   });
 
   it('runs the playerSandbox hook in the player context before the loop, with run/get/set', async () => {
-    const rs = await ticks(runtime, loop(`console.log(HOST_USER, fromRun, seenByHost); globalThis.playerGlobal = 'from tick ' + Game.time;`), [
+    const rs = await ticks(runtime(), loop(`console.log(HOST_USER, fromRun, seenByHost); globalThis.playerGlobal = 'from tick ' + Game.time;`), [
       { userId: 'sandboxed' },
       { userId: 'sandboxed' },
     ]);
@@ -65,12 +57,12 @@ describe('host game layer (hostBootstrap) and the intent registry (F15, F23, F53
   });
 
   it("pre-caches the host layer's _ as require('lodash') (F16)", async () => {
-    const r = await tickOnce(runtime, loop(`console.log(require('lodash') === _, require('lodash').isLodashStub);`));
+    const r = await tickOnce(runtime(), loop(`console.log(require('lodash') === _, require('lodash').isLodashStub);`));
     assert.deepEqual(logs(r), ['true true']);
   });
 
   it('reports a throwing host hook as a host error and does not run the player code', async () => {
-    const r = await tickOnce(runtime, loop(`console.log('player ran');`), { hostData: JSON.stringify({ fail: true }) });
+    const r = await tickOnce(runtime(), loop(`console.log('player ran');`), { hostData: JSON.stringify({ fail: true }) });
     assert.equal(r.outcome, 'scriptError');
     assert.deepEqual(logs(r), []);
     assert.match(r.errors[0]!, /^Host game layer error: Error: bad host data\n {4}at hooks\.tick \(host-layer\.js:\d+:\d+\)/);
@@ -78,7 +70,7 @@ describe('host game layer (hostBootstrap) and the intent registry (F15, F23, F53
 
   it('returns intents registered by the host layer and charges 0.2 CPU per non-free registration (F23)', async () => {
     const r = await tickOnce(
-      runtime,
+      runtime(),
       loop(`const reg = Game.registry, cpu = () => reg.cpu.toFixed(1);
         const c = Game.creeps.a;
         c.move(1); const afterMove = cpu();

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Runtime } from '../../src/index.js';
-import { logs, loop, tickOnce, ticks } from '../helpers/parity.js';
-import { testRuntime } from '../helpers/runtime.js';
+import { describe, it } from 'node:test';
+import { logs, loop, sharedRuntime, tickOnce, ticks } from '../helpers/parity.js';
 
 describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F41)', () => {
-  let runtime: Runtime;
-  before(async () => {
-    ({ runtime } = await testRuntime({ poolSize: 1 }));
-  });
-  after(async () => {
-    await runtime.close();
-  });
+  const runtime = sharedRuntime();
 
   it('keeps globals across ticks but gives every tick a fresh Game, RawMemory and console (F14)', async () => {
-    const rs = await ticks(runtime, loop(`
+    const rs = await ticks(runtime(), loop(`
       globalThis.n = (globalThis.n || 0) + 1;
       console.log(n, Game.time, Game === globalThis.lastGame, RawMemory === globalThis.lastRaw, console === globalThis.lastConsole);
       globalThis.lastGame = Game; globalThis.lastRaw = RawMemory; globalThis.lastConsole = console;`), [{}, {}]);
@@ -22,7 +14,7 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
   });
 
   it('strips one leading ./, caches exports and throws Unknown module (F16)', async () => {
-    const r = await tickOnce(runtime, {
+    const r = await tickOnce(runtime(), {
       main: loop(`const a = require('./util'); const b = require('util'); console.log(a === b, a.calls);
         try { require('nope'); } catch (e) { console.log(e.message); }`),
       util: `module.exports = { calls: (globalThis.utilLoads = (globalThis.utilLoads || 0) + 1) };`,
@@ -31,7 +23,7 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
   });
 
   it('throws Circular reference instead of returning partial exports (F16)', async () => {
-    const r = await tickOnce(runtime, {
+    const r = await tickOnce(runtime(), {
       main: loop(`try { require('a'); } catch (e) { console.log(e.message); }`),
       a: `require('b'); module.exports = 1;`,
       b: `require('a');`,
@@ -40,7 +32,7 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
   });
 
   it('removes a module that threw from the cache, so the next require evaluates it again (F16)', async () => {
-    const r = await tickOnce(runtime, {
+    const r = await tickOnce(runtime(), {
       main: loop(`for (let i = 0; i < 2; i++) { try { require('flaky'); } catch (e) { console.log(e.message); } } console.log(require('flaky'));`),
       flaky: `globalThis.tries = (globalThis.tries || 0) + 1; if (tries < 3) throw new Error('try ' + tries); module.exports = 'loaded after ' + tries;`,
     });
@@ -48,14 +40,14 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
   });
 
   it('rebuilds require every tick while main has no loop, so main is evaluated again (F17)', async () => {
-    const rs = await ticks(runtime, `globalThis.evals = (globalThis.evals || 0) + 1; console.log('main evaluated', evals);`, [{}, {}, {}]);
+    const rs = await ticks(runtime(), `globalThis.evals = (globalThis.evals || 0) + 1; console.log('main evaluated', evals);`, [{}, {}, {}]);
     assert.deepEqual(rs.map(logs), [['main evaluated 1'], ['main evaluated 2'], ['main evaluated 3']]);
     assert.ok(rs.every((r) => r.outcome === 'ok'));
   });
 
   it('keeps the module cache while main exports a loop, and rebuilds it when the code timestamp changes (F17)', async () => {
     const main = `globalThis.evals = (globalThis.evals || 0) + 1; module.exports.loop = function () { console.log('evals', evals); };`;
-    const rs = await ticks(runtime, main, [{ code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 2 } }]);
+    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 2 } }]);
     // Same code, new timestamp: same isolate (globals kept), but `main` is evaluated again.
     assert.deepEqual(rs.map(logs), [['evals 1'], ['evals 1'], ['evals 2']]);
     assert.equal(rs[2]!.sandbox.coldStart, null);
@@ -67,7 +59,7 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00,
       0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b,
     ]).toString('base64');
-    const r = await tickOnce(runtime, {
+    const r = await tickOnce(runtime(), {
       main: loop(`const bytes = require('adder');
         const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
         console.log(bytes instanceof Uint8Array, bytes.length, require('./adder') === bytes, instance.exports.add(2, 40));`),
@@ -78,7 +70,7 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
   });
 
   it('evaluates each module as __module with the global.module quirk and init-globals disabled (F19)', async () => {
-    const r = await tickOnce(runtime, {
+    const r = await tickOnce(runtime(), {
       main: `const m = require('m'); m.after = global.module.name;
 module.exports.loop = function () {
   const g = globalThis.__module;
@@ -97,16 +89,16 @@ module.exports = { name: globalThis.__module.name, same: globalThis.__module ===
   });
 
   it('calls loop only when main exports a function, with main exports as this (F20)', async () => {
-    const a = await tickOnce(runtime, `module.exports.loop = 5; console.log('evaluated');`);
+    const a = await tickOnce(runtime(), `module.exports.loop = 5; console.log('evaluated');`);
     assert.equal(a.outcome, 'ok');
     assert.deepEqual(a.errors, []);
     assert.deepEqual(logs(a), ['evaluated']);
-    const b = await tickOnce(runtime, `module.exports.loop = function () { console.log(this === module.exports); };`);
+    const b = await tickOnce(runtime(), `module.exports.loop = function () { console.log(this === module.exports); };`);
     assert.deepEqual(logs(b), ['true']);
   });
 
   it('formats stacks with &lt;, exact player lines and columns, and without runtime frames (F40)', async () => {
-    const r = await tickOnce(runtime, {
+    const r = await tickOnce(runtime(), {
       main: `function foo() {
   throw new Error('boom <x>');
 }
@@ -117,23 +109,23 @@ module.exports.loop = function () { foo(); };`,
   });
 
   it('shows a throw at module top level as `at <module>:line:col` (F40)', async () => {
-    const r = await tickOnce(runtime, { main: `require('util');\nmodule.exports.loop = function () {};`, util: `\n  throw new TypeError('top');` });
+    const r = await tickOnce(runtime(), { main: `require('util');\nmodule.exports.loop = function () {};`, util: `\n  throw new TypeError('top');` });
     assert.deepEqual(r.errors, ['TypeError: top\n    at util:2:9\n    at main:1:1']);
   });
 
   it('reports a module with a syntax error as a SyntaxError every time it is required (F19)', async () => {
-    const r = await tickOnce(runtime, { main: loop(`require('bad');`), bad: `module.exports = (;` });
+    const r = await tickOnce(runtime(), { main: loop(`require('bad');`), bad: `module.exports = (;` });
     assert.equal(r.outcome, 'scriptError');
     assert.deepEqual(r.errors, ["SyntaxError: Unexpected token ';' [bad:1:19]\n    at module.exports.loop (main:2:1)"]);
   });
 
   it('reports a thrown non-Error as String(value) instead of nothing (F41)', async () => {
-    const a = await tickOnce(runtime, loop(`throw 'plain <string>';`));
+    const a = await tickOnce(runtime(), loop(`throw 'plain <string>';`));
     assert.equal(a.outcome, 'scriptError');
     assert.deepEqual(a.errors, ['plain &lt;string>']);
-    const b = await tickOnce(runtime, loop(`throw { code: 1 };`));
+    const b = await tickOnce(runtime(), loop(`throw { code: 1 };`));
     assert.deepEqual(b.errors, ['[object Object]']);
-    const c = await tickOnce(runtime, loop(`throw null;`));
+    const c = await tickOnce(runtime(), loop(`throw null;`));
     assert.deepEqual(c.errors, ['null']);
   });
 });
