@@ -89,3 +89,14 @@ describe('host game layer (hostBootstrap) and the intent registry (F15, F23, F53
     assert.equal(r.output?.intentsCount, 3);
   });
 });
+
+describe('host game layer bootstrap failures', () => {
+  const runtime = sharedRuntime({ hostBootstrap: { source: `throw new Error('bootstrap <broke>');` } });
+
+  it('reports a throwing bootstrap as an internal error, not as a player fault', async () => {
+    const r = await tickOnce(runtime(), loop(`console.log('never');`));
+    assert.equal(r.outcome, 'internalError');
+    assert.deepEqual(r.errors, ['Script execution has been terminated: the runtime could not start (bootstrap &lt;broke>)']);
+    assert.equal(r.output, undefined);
+  });
+});

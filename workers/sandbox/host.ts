@@ -116,7 +116,13 @@ export class SandboxHost {
       coldStart = request.coldStart ?? tombstone ?? 'firstRun';
       if (coldStart === 'disposed' || coldStart === 'heapNearLimit') notices.push(DISPOSED_RESTART_MESSAGE);
       const t0 = performance.now();
-      sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
+      try {
+        sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
+      } catch (e) {
+        // Only trusted code runs during creation (the kernel, the host game layer's bootstrap, module
+        // wrappers that define without running): a throw here is a host fault, not the player's.
+        return notCreated(request, e instanceof Error ? e.message : String(e));
+      }
       createMs = performance.now() - t0;
       this.#sandboxes.set(userId, sandbox);
     }
@@ -154,6 +160,17 @@ export class SandboxHost {
     for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed');
     this.#settings.clock.close();
   }
+}
+
+function notCreated(request: RunRequest, message: string): RunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome: 'internalError',
+    errors: [`Script execution has been terminated: the runtime could not start (${message.replace(/</g, '&lt;')})`],
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+  };
 }
 
 function needsCode(request: RunRequest): RunResult {
