@@ -194,6 +194,9 @@ export class PlayerSandbox {
       // F22/F42: after a timeout of the loop, the tick's partial results are still collected and saved.
       if (failure.kind === 'timedOut') output = this.#finish(timeout, () => undefined);
     }
+    // Player stacks are mapped to the player's own sources when the bundle ships source maps. Parsing a
+    // map (once per bundle) is the player's work, so it is inside the billed region.
+    const playerErrors = output?.errors?.map((error) => this.#maps.mapStack(error)) ?? [];
     const billedMs = (clock.now() - cpu0) / 1e6;
     const wallMs = performance.now() - wall0;
     let reportedMs = wallMs;
@@ -216,8 +219,7 @@ export class PlayerSandbox {
       outcome = failure.kind;
       errors.push(failure.message);
     }
-    // Player stacks are mapped to the player's own sources when the bundle ships source maps.
-    if (output?.errors) for (const error of output.errors) errors.push(this.#maps.mapStack(error));
+    errors.push(...playerErrors);
     const keep = outcome === 'ok' || outcome === 'scriptError' || outcome === 'timedOut';
     if (!keep || this.#isolate.isDisposed) recycled ??= outcome;
     const result: RunResult = {
