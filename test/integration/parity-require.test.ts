@@ -69,6 +69,21 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
     assert.deepEqual(logs(r), ['true 41 true 42']);
   });
 
+  it('instantiates a binary module with its own memory within the WebAssembly cap, and refuses one without a maximum (F18)', async () => {
+    const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    // (memory 1 2) and (memory 1): section 5, one memory, flags 1 = has maximum.
+    const bounded = Buffer.from([...header, 0x05, 0x04, 0x01, 0x01, 0x01, 0x02]).toString('base64');
+    const unbounded = Buffer.from([...header, 0x05, 0x03, 0x01, 0x00, 0x01]).toString('base64');
+    const r = await tickOnce(runtime(), {
+      main: loop(`console.log(new WebAssembly.Instance(new WebAssembly.Module(require('bounded'))) instanceof WebAssembly.Instance);
+        try { new WebAssembly.Module(require('unbounded')); } catch (e) { console.log(e.name + ': ' + e.message); }`),
+      bounded: { binary: bounded },
+      unbounded: { binary: unbounded },
+    });
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(logs(r), ['true', "RangeError: WebAssembly module memory (declare a maximum) exceeds this runtime's limit of 1024 pages (65536 KB)"]);
+  });
+
   it('evaluates each module as __module with the global.module quirk and init-globals disabled (F19)', async () => {
     const r = await tickOnce(runtime(), {
       main: `const m = require('m'); m.after = global.module.name;
