@@ -6,8 +6,9 @@ export { OPTIONS, resolveOptions, type HungWorkerPolicy, type ResolvedOptions, t
 export { ErrorCode, InvalidOptionError, KernelError, MissingNoNodeSnapshotError, StorageError } from './errors.js';
 export { hashModules, isUserId, parseUserId, type CodeHash, type Modules, type ModuleSource, type UserId } from './shared/ids.js';
 export { ColdStartReason, OutcomeKind, SkipReason, isFailure, keepsResults } from './shared/outcome.js';
-export type { ConsoleCommand, ConsoleLine, CpuLimits, PlayerOutput, RunRequest, RunResult } from './shared/protocol.js';
+export type { ConsoleCommand, ConsoleLine, CpuLimits, HostBootstrap, MmoCpuRequests, MmoCpuState, PlayerOutput, RunRequest, RunResult } from './shared/protocol.js';
 export { BUCKET_EMPTY_MESSAGE, PENALTY_MESSAGE, type PlayerTickReport, type TickReport } from './coordinator/index.js';
+export { groupIntents, type GroupedIntents, type IntentFieldType, type IntentTable, type ObjectRooms } from './coordinator/index.js';
 export { MemoryStorage, type Notification, type SeedUser } from './storage/memory.js';
 export * from './storage/payloads.js';
 export type { CodeRecord, CommitReport, LoadRequest, LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord, UserUpdate } from './storage/port.js';

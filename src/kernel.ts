@@ -7,7 +7,7 @@ import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './opt
 import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
 import { hashModules, parseUserId, type Modules, type UserId } from './shared/ids.js';
-import type { ConsoleCommand, CpuLimits, ForeignSegment, RunRequest, RunResult } from './shared/protocol.js';
+import type { ConsoleCommand, CpuLimits, ForeignSegment, MmoCpuState, RunRequest, RunResult } from './shared/protocol.js';
 import { MemoryStorage } from './storage/memory.js';
 import type { StoragePort } from './storage/port.js';
 import { TelemetryBus } from './telemetry/bus.js';
@@ -30,6 +30,8 @@ export interface ExecuteRequest {
   readonly interShard?: { readonly local: string; readonly remote: Readonly<Record<string, string>> };
   readonly consoleCommands?: readonly ConsoleCommand[];
   readonly hostData?: string;
+  /** The player's MMO CPU account (read only with the `mmoCpuApi` option). */
+  readonly mmoCpu?: MmoCpuState;
 }
 
 /** True when this process runs with `--no-node-snapshot` (isolated-vm needs it on Node >= 20). */
@@ -118,6 +120,8 @@ export class Runtime implements AsyncDisposable {
           consoleCommandTimeoutMs: options.consoleCommandTimeoutMs,
           maxConsoleBytesPerTick: options.maxConsoleKbPerTick * 1024,
           shardName: options.shardName,
+          mmoCpuApi: options.mmoCpuApi,
+          ...(options.hostBootstrap ? { hostBootstrap: options.hostBootstrap } : {}),
         },
       },
       {
@@ -361,5 +365,6 @@ function normaliseRequest(r: ExecuteRequest, options: ResolvedOptions): RunReque
     interShard: r.interShard ?? { local: '', remote: {} },
     consoleCommands: r.consoleCommands ?? [],
     ...(r.hostData !== undefined ? { hostData: r.hostData } : {}),
+    ...(r.mmoCpu !== undefined ? { mmoCpu: r.mmoCpu } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { InvalidOptionError } from './errors.js';
+import type { HostBootstrap } from './shared/protocol.js';
 import type { StoragePort } from './storage/port.js';
 import type { Logger } from './telemetry/logger.js';
 
@@ -44,6 +45,10 @@ export interface RuntimeOptions {
   maxConsoleKbPerTick?: number;
   /** Name of this shard, exposed as `Game.shard.name` and used for InterShardMemory. @default 'shard0' */
   shardName?: string;
+  /** Adds the MMO-only `Game.cpu.generatePixel`, `setShardLimits`, `unlock`, `unlocked`, `unlockedTime` (spec 2.1). @default false */
+  mmoCpuApi?: boolean;
+  /** The host game layer: trusted code evaluated once per isolate before the player's code (see `HostBootstrap`). @default none */
+  hostBootstrap?: HostBootstrap;
   /** Storage adapter. @default an in-memory store */
   storage?: StoragePort;
   /** pino logger, or a level for the built-in one. @default 'info' */
@@ -93,6 +98,8 @@ export interface ResolvedOptions {
   readonly consoleCommandTimeoutMs: number;
   readonly maxConsoleKbPerTick: number;
   readonly shardName: string;
+  readonly mmoCpuApi: boolean;
+  readonly hostBootstrap: HostBootstrap | undefined;
   readonly storage: StoragePort | undefined;
   readonly logger: RuntimeOptions['logger'];
   readonly onFatal: ((reason: string) => void) | undefined;
@@ -146,10 +153,11 @@ export const OPTIONS = {
   metricsPort: { kind: 'int', min: 0, max: 65_535, default: () => 0 },
   // An IPv4/IPv6 literal or a host name; loopback by default so nothing is exposed unless asked.
   metricsHost: { kind: 'string', pattern: /^[A-Za-z0-9.:_-]{1,255}$/, default: '127.0.0.1' },
+  mmoCpuApi: { kind: 'bool', default: false },
 } as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal']);
+const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal', 'hostBootstrap']);
 
 /** Validates every option once and returns a frozen, fully filled copy. Throws `InvalidOptionError`. */
 export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
@@ -197,7 +205,17 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
       }
     }
   }
-  const { storage, logger, onFatal } = input;
+  const { storage, logger, onFatal, hostBootstrap } = input;
+  if (
+    hostBootstrap !== undefined &&
+    (hostBootstrap === null ||
+      typeof hostBootstrap !== 'object' ||
+      typeof hostBootstrap.source !== 'string' ||
+      (hostBootstrap.filename !== undefined && (typeof hostBootstrap.filename !== 'string' || hostBootstrap.filename.length === 0)))
+  ) {
+    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }');
+  }
+  out.hostBootstrap = hostBootstrap === undefined ? undefined : Object.freeze({ source: hostBootstrap.source, filename: hostBootstrap.filename ?? '<host>' });
   if (storage !== undefined && (storage === null || typeof storage !== 'object' || typeof storage.loadContexts !== 'function')) {
     throw new InvalidOptionError('storage', storage, 'a StoragePort (an object with loadContexts, commit, ...)');
   }

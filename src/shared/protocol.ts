@@ -32,6 +32,35 @@ export interface CodeRef {
   readonly modules?: Modules;
 }
 
+/**
+ * What the host knows about a player's MMO CPU account (only read with the `mmoCpuApi` option, spec 2.1).
+ * Absent fields mean: limits `{[shardName]: cpu.limit}`, not unlocked, no `cpuUnlock` resources.
+ */
+export interface MmoCpuState {
+  /** `Game.cpu.shardLimits`. */
+  readonly shardLimits?: Readonly<Record<string, number>>;
+  /** True while `setShardLimits` is on its 12-hour cooldown (it then returns ERR_BUSY). */
+  readonly shardLimitsBusy?: boolean;
+  /** `Game.cpu.unlocked`. */
+  readonly unlocked?: boolean;
+  /** `Game.cpu.unlockedTime` (ms since the epoch); not shown when unlocked by a subscription. */
+  readonly unlockedTime?: number;
+  /** Full CPU by subscription: `unlock()` returns ERR_FULL. */
+  readonly subscription?: boolean;
+  /** `cpuUnlock` resources the account holds. */
+  readonly cpuUnlocks?: number;
+}
+
+/** MMO CPU requests a tick made (`mmoCpuApi`); the host applies them. */
+export interface MmoCpuRequests {
+  /** Pixels generated: the host takes 10000 CPU from the bucket for each. */
+  readonly pixels?: number;
+  /** New shard limits (only the shards the player named). */
+  readonly shardLimits?: Readonly<Record<string, number>>;
+  /** `cpuUnlock` resources to consume. */
+  readonly unlocks?: number;
+}
+
 /** Everything one player's tick needs inside the worker. */
 export interface RunRequest {
   readonly userId: UserId;
@@ -49,6 +78,8 @@ export interface RunRequest {
   readonly consoleCommands: readonly ConsoleCommand[];
   /** Per-tick data for the host game layer, as a JSON string (copied into the isolate once per tick). */
   readonly hostData?: string;
+  /** The player's MMO CPU account, read only with the `mmoCpuApi` option. */
+  readonly mmoCpu?: MmoCpuState;
   /** Set by the main thread to force a fresh isolate before this tick (watchdog, moved player). */
   readonly coldStart?: ColdStartReason;
 }
@@ -84,6 +115,8 @@ export interface PlayerOutput {
   readonly consumedCommands: readonly string[];
   /** `Game.cpu.getUsed()` at the end of the tick, as the player saw it. */
   readonly getUsedMs: number;
+  /** MMO CPU requests (`mmoCpuApi` option), only when the player made any. */
+  readonly mmoCpu?: MmoCpuRequests;
 }
 
 export interface HeapFigures {
@@ -147,6 +180,19 @@ export interface BatchResult {
   readonly worker: WorkerStats;
 }
 
+/**
+ * A host game layer (trusted code) evaluated once in every player isolate, after the kernel and before the
+ * player's modules. It registers its hooks on the global `__kernelHost` (removed before player code runs):
+ * `tick(Game, hostData, intents, info)` builds the game API every tick from the parsed `RunRequest.hostData`,
+ * and `playerSandbox(sandbox, userId)` runs in the player's context before the loop, with
+ * `sandbox.run(code)`, `sandbox.get(name)`, `sandbox.set(name, value)` like the driver's `playerSandbox` event.
+ */
+export interface HostBootstrap {
+  readonly source: string;
+  /** File name shown in stack traces. @default '<host>' */
+  readonly filename?: string;
+}
+
 /** Static configuration every worker receives once, as `workerData`. */
 export interface WorkerConfig {
   readonly memoryLimitMb: number;
@@ -157,6 +203,10 @@ export interface WorkerConfig {
   readonly consoleCommandTimeoutMs: number;
   readonly maxConsoleBytesPerTick: number;
   readonly shardName: string;
+  /** Expose `generatePixel`, `setShardLimits`, `unlock`, `unlocked`, `unlockedTime` on `Game.cpu`. */
+  readonly mmoCpuApi: boolean;
+  /** The host game layer's bootstrap, evaluated once per isolate before player code. */
+  readonly hostBootstrap?: HostBootstrap;
   /** Shared heartbeat cells: see `src/shared/heartbeat.ts`. */
   readonly heartbeat: SharedArrayBuffer;
 }

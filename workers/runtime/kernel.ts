@@ -1,8 +1,9 @@
 import { makeConsole } from './console.js';
 import { formatError } from './errors.js';
+import { makeGame } from './game.js';
 import { countIntents, makeIntents } from './intents.js';
 import { defineMemory, makeInterShardMemory, makeRawMemory } from './memory.js';
-import { decodeBase64, makeRequire, type InstalledModule } from './require.js';
+import { decodeBase64, makeRequire, runMainLoop, type InstalledModule } from './require.js';
 import type { IntentRegistry, Pristine, TickPayload, TickState } from './types.js';
 import { capWebAssembly } from './wasm.js';
 
@@ -22,6 +23,13 @@ interface InstallConfig {
   maxConsoleBytes: number;
   wasmMaxPages: number;
   runtimeFile: string;
+  mmoCpuApi: boolean;
+}
+
+/** Hooks a host game layer registers on `__kernelHost` while its bootstrap runs (see `HostBootstrap`). */
+interface HostHooks {
+  tick?: (game: Record<string, unknown>, hostData: unknown, intents: IntentRegistry, info: { userId: string; username: string; time: number }) => void;
+  playerSandbox?: (sandbox: { run(code: string): unknown; get(name: string): unknown; set(name: string, value: unknown): void }, userId: string) => void;
 }
 
 /**
@@ -56,9 +64,24 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     Number,
   };
   const { stringify, parse, defineProperty, create, keys } = pristine;
+  const indirectEval = global.eval as (code: string) => unknown;
+  // Read by the host bootstrap, then deleted from the global with `__kernel` (F12); the kernel keeps it.
+  const hooks = create(null) as HostHooks;
+  global.__kernelHost = hooks;
+  // The driver's `playerSandbox` API (F53): code and values in the player's global context.
+  const sandboxApi = pristine.freeze({
+    run: (code: string): unknown => indirectEval(pristine.String(code)),
+    get: (name: string): unknown => global[pristine.String(name)],
+    set: (name: string, value: unknown): void => {
+      global[pristine.String(name)] = value;
+    },
+  });
   const MAX_MEMORY = 2 * 1024 * 1024;
   const MAX_SEGMENT = 100 * 1024;
   capWebAssembly(global, config.wasmMaxPages);
+  // The official isolate exposes its global object as `global` (user-vm.js setIgnored), which most
+  // player code uses for state kept across ticks (F14).
+  defineProperty(global, 'global', { value: global, writable: true, configurable: true, enumerable: false });
 
   const modules = create(null) as Record<string, InstalledModule>;
   let requireFn: (((name: string) => unknown) & { cache: Record<string, unknown> }) | null = null;
@@ -66,8 +89,9 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   let state: TickState | null = null;
   let intents: IntentRegistry = makeIntents(pristine);
   let consoleObj: Record<string, (...args: unknown[]) => unknown> | null = null;
-  // F21: console commands are evaluated as `"" + eval(code)` inside a function, like the official driver.
-  const runCommand = new Function('code', 'return "" + eval(code)') as (code: string) => string;
+  // F21: console commands are evaluated as `"" + eval(code)` inside a function that sees `module` and
+  // `exports` (the current `__module`), like the official driver.
+  const runCommand = new Function('code', 'module', 'exports', 'return "" + eval(code)') as (code: string, module: unknown, exports: unknown) => string;
   const nowCpu = (): number => Number(isolate.cpuTime) / 1e6;
 
   function setGlobal(name: string, value: unknown): void {
@@ -104,6 +128,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       errors: [],
       consumed: [],
       startCpu: nowCpu(),
+      mmo: {},
     };
     state = s;
     intents = makeIntents(pristine);
@@ -115,43 +140,44 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     setGlobal('console', consoleObj);
     setGlobal('InterShardMemory', makeInterShardMemory(s, pristine));
     defineMemory(global, s.rawMemory, pristine);
-    const cpu = {
-      limit: payload.cpu.limit,
-      tickLimit: payload.cpu.tickLimit,
-      bucket: payload.cpu.bucket,
-      // F23: isolate CPU since the player's code started, plus 0.2 per intent registration.
-      getUsed: (): number => nowCpu() - s.startCpu + registry.cpu,
-      // F26: disposes the isolate from the host; nothing of the tick is saved.
-      halt: (): never => {
-        halt();
-        throw new Error('No one should ever see this message.');
-      },
-      // F27
-      getHeapStatistics: (): Record<string, number> => isolate.getHeapStatisticsSync(),
-    };
-    const game = {
-      time: payload.gameTime,
-      cpuLimit: payload.cpu.tickLimit,
-      cpu,
-      shard: { name: config.shard, type: 'normal', ptr: false },
-      // F44: at most 20 notifications per tick; OK (0) or ERR_FULL (-8).
-      notify(message: unknown, groupInterval?: unknown): number {
-        return registry.push('notify', { message: String(message), groupInterval }, 20) ? 0 : -8;
-      },
-    };
+    const owner = { user: payload.userId, timestamp: payload.codeTimestamp };
+    const game = makeGame(payload, registry, {
+      shard: config.shard,
+      mmoCpuApi: config.mmoCpuApi,
+      nowCpu,
+      startCpu: () => s.startCpu,
+      heapStatistics: () => isolate.getHeapStatisticsSync(),
+      halt,
+      mmo: s.mmo,
+    }, pristine);
     setGlobal('Game', game);
+    let status = 'ok';
+    // The host game layer builds the rest of `Game`, then its playerSandbox hook runs in the player's
+    // context (F15, F53); neither counts towards `getUsed()` (spec 3.1). A throw is a host fault: the
+    // player's code does not run on a half-built `Game`.
+    try {
+      if (typeof hooks.tick === 'function') {
+        const hostData = payload.hostData === undefined ? undefined : parse(payload.hostData);
+        hooks.tick(game, hostData, registry, { userId: payload.userId, username: payload.username, time: payload.gameTime });
+      }
+      if (typeof hooks.playerSandbox === 'function') hooks.playerSandbox(sandboxApi, payload.userId);
+    } catch (e) {
+      s.errors.push('Host game layer error: ' + formatError(e, config.runtimeFile));
+      return stringify({ status: 'error' });
+    }
     if (requireFn === null || global.require !== requireFn || requireTimestamp !== payload.codeTimestamp || !mainLoaded()) {
-      requireFn = makeRequire(modules, pristine, decodeBase64);
+      requireFn = makeRequire(modules, pristine, decodeBase64, global, owner);
       requireTimestamp = payload.codeTimestamp;
       setGlobal('require', requireFn);
     }
     const require_ = requireFn;
     s.startCpu = nowCpu();
-    let status = 'ok';
     try {
       // F20: the main loop runs only when `main` exports a `loop` function.
       const main = require_('main') as { loop?: unknown } | null | undefined;
-      if (main !== null && typeof main === 'object' && typeof main.loop === 'function') (main.loop as () => void)();
+      if (main !== null && typeof main === 'object' && typeof main.loop === 'function') {
+        runMainLoop(main as { loop: () => void }, global, owner, defineProperty);
+      }
     } catch (e) {
       status = 'error';
       s.errors.push(formatError(e, config.runtimeFile));
@@ -168,7 +194,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       // Marked consumed before it runs: a command that times out is not retried forever.
       s.consumed.push(command.id);
       try {
-        const result = runCommand(command.expression);
+        const module = global.__module as { exports?: unknown } | undefined;
+        const result = runCommand(command.expression, module, module?.exports);
         if (!command.hidden) consoleObj?.commandResult?.(result);
       } catch (e) {
         s.errors.push(formatError(e, config.runtimeFile));
@@ -188,7 +215,6 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       lastOutput = null;
       return out;
     }
-    const getUsedMs = nowCpu() - s.startCpu + intents.cpu;
     const payload = s.payload;
     // F29: serialise only when Memory was parsed (or `_parsed` assigned), with the pristine JSON.stringify.
     const parsed = s.rawMemory._parsed;
@@ -209,6 +235,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
         }
       }
     }
+    // Spec 3.1: Memory serialisation counts towards the tick's CPU, so `getUsed` is read after it.
+    const getUsedMs = nowCpu() - s.startCpu + intents.cpu;
     const out: Record<string, unknown> = {
       console: { log: s.log, results: s.results },
       intents: intents.list,
@@ -248,6 +276,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       else if (s.interShardLocal.length > MAX_SEGMENT) s.errors.push('InterShardMemory segment length exceeded 100 KB limit');
       else out.interShard = s.interShardLocal;
     }
+    if (keys(s.mmo).length > 0) out.mmoCpu = s.mmo;
     let hasVisuals = false;
     for (const room of keys(s.visuals)) if (s.visuals[room]) hasVisuals = true;
     if (hasVisuals) out.visuals = s.visuals;

@@ -17,10 +17,15 @@ export function makeRequire(
   modules: Record<string, InstalledModule>,
   pristine: Pristine,
   decodeBase64: (text: string) => Uint8Array,
+  global: Record<string, unknown>,
+  owner: { user: string; timestamp: number },
 ): ((name: string) => unknown) & { cache: Record<string, unknown> } {
   const IN_PROGRESS = {};
   const cache = pristine.create(null) as Record<string, unknown>;
   const Error_ = pristine.Error;
+  const defineProperty = pristine.defineProperty;
+  // F16: `lodash` is pre-cached as the global `_` when the host game layer provides one.
+  if (global._ !== undefined) cache.lodash = global._;
   function require(name: string): unknown {
     let key = pristine.String(name);
     if (key.startsWith('./')) key = key.slice(2);
@@ -36,13 +41,21 @@ export function makeRequire(
       return bytes;
     }
     cache[key] = IN_PROGRESS;
-    const module = { exports: {} as unknown };
+    const module = { exports: {} as unknown, user: owner.user, timestamp: owner.timestamp, name: key };
+    // F19: the legacy init-globals hook is disabled on every module object.
+    defineProperty(module, '__initGlobals', { value: undefined, writable: false, configurable: false });
+    // F19: the module being evaluated is the global `__module`; after a successful evaluation the
+    // official driver assigns the previous one to `global.module` (a typo for `__module` that players
+    // can observe), so both globals exist as they do there.
+    const oldModule = global.__module || {};
+    global.__module = module;
     try {
       installed.fn.call(undefined, module, module.exports);
     } catch (e) {
       delete cache[key];
       throw e;
     }
+    global.module = oldModule;
     cache[key] = module.exports;
     return module.exports;
   }
@@ -50,6 +63,24 @@ export function makeRequire(
   // F19: the legacy init-globals hook stays disabled.
   pristine.defineProperty(require, 'initGlobals', { value: undefined, enumerable: false, writable: false, configurable: false });
   return require as typeof require & { cache: Record<string, unknown> };
+}
+
+/**
+ * F20: the main loop runs as the module `__mainLoop` whose code is `module.exports.loop();`: it becomes
+ * `__module` while it runs, and `global.module` is assigned afterwards, as for any module (F19).
+ */
+export function runMainLoop(
+  main: { loop: () => void },
+  global: Record<string, unknown>,
+  owner: { user: string; timestamp: number },
+  defineProperty: typeof Object.defineProperty,
+): void {
+  const module = { exports: main, user: owner.user, timestamp: owner.timestamp, name: '__mainLoop' };
+  defineProperty(module, '__initGlobals', { value: undefined, writable: false, configurable: false });
+  const oldModule = global.__module || {};
+  global.__module = module;
+  module.exports.loop();
+  global.module = oldModule;
 }
 
 /** Base64 decoder for binary modules (a bare isolate has no `atob` or `Buffer`). */

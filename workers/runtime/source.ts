@@ -6,10 +6,11 @@
  */
 import { makeConsole } from './console.js';
 import { formatError } from './errors.js';
+import { addMmoCpu, makeGame } from './game.js';
 import { countIntents, makeIntents } from './intents.js';
 import { installKernel } from './kernel.js';
 import { defineMemory, makeInterShardMemory, makeRawMemory } from './memory.js';
-import { decodeBase64, makeRequire } from './require.js';
+import { decodeBase64, makeRequire, runMainLoop } from './require.js';
 import { capWebAssembly } from './wasm.js';
 
 /** File name of the runtime script; frames from it are removed from player stack traces. */
@@ -24,6 +25,9 @@ const FACTORIES: Record<string, (...args: never[]) => unknown> = {
   defineMemory,
   makeInterShardMemory,
   makeRequire,
+  runMainLoop,
+  makeGame,
+  addMmoCpu,
   decodeBase64,
   capWebAssembly,
   installKernel,

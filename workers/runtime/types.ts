@@ -3,7 +3,10 @@
  * functions whose source text is evaluated inside the isolate (see `./source.ts`), so they may only use
  * their parameters, ECMAScript built-ins and the other runtime factories named in `./source.ts`.
  */
-import type { ConsoleLine } from '../../src/shared/protocol.js';
+import type { ConsoleLine, MmoCpuRequests, MmoCpuState } from '../../src/shared/protocol.js';
+
+/** MMO `Game.cpu` requests recorded during the tick (mutable while the tick runs). */
+export type MmoCpuOutput = { -readonly [K in keyof MmoCpuRequests]: MmoCpuRequests[K] };
 
 /** The payload of one tick, parsed inside the isolate. Mirrors the fields of `RunRequest` it needs. */
 export interface TickPayload {
@@ -17,6 +20,7 @@ export interface TickPayload {
   foreignSegment?: { username: string; id: number; data: string };
   interShard: { local: string; remote: Record<string, string> };
   hostData?: string;
+  mmoCpu?: MmoCpuState;
 }
 
 /** Captured once per isolate, before any player code runs, so players cannot tamper with them. */
@@ -57,6 +61,7 @@ export interface TickState {
   errors: string[];
   consumed: string[];
   startCpu: number;
+  mmo: MmoCpuOutput;
 }
 
 export interface ConsoleLimits {

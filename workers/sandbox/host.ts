@@ -6,7 +6,9 @@ import type { ColdStartReason } from '../../src/shared/outcome.js';
 import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
 import { PlayerSandbox, type SandboxSettings } from './player-sandbox.js';
+import { createHash } from 'node:crypto';
 import { ScriptCache } from './script-cache.js';
+import { SourceMapCache } from './source-maps.js';
 import { ThreadCpuClock } from './thread-cpu.js';
 
 /** Code bundles kept per worker, so the main thread sends a bundle once per worker, not once per tick. */
@@ -37,6 +39,16 @@ export class SandboxHost {
       consoleCommandTimeoutMs: config.consoleCommandTimeoutMs,
       maxConsoleBytesPerTick: config.maxConsoleBytesPerTick,
       shardName: config.shardName,
+      mmoCpuApi: config.mmoCpuApi,
+      hostBootstrap:
+        config.hostBootstrap === undefined
+          ? undefined
+          : {
+              source: config.hostBootstrap.source,
+              filename: config.hostBootstrap.filename ?? '<host>',
+              key: `host:${createHash('sha256').update(config.hostBootstrap.source).digest('hex')}`,
+            },
+      sourceMaps: new SourceMapCache(),
       scripts: new ScriptCache(config.scriptCacheEntries),
       clock: new ThreadCpuClock(),
       onCatastrophicError: (userId, message) => {
@@ -111,7 +123,14 @@ export class SandboxHost {
       coldStart = tombstone ?? request.coldStart ?? 'firstRun';
       if (coldStart === 'disposed' || coldStart === 'heapNearLimit') notices.push(DISPOSED_RESTART_MESSAGE);
       const t0 = performance.now();
-      sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
+      try {
+        sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
+      } catch (e) {
+        // Only trusted code runs during creation (the kernel, the host game layer's bootstrap, module
+        // wrappers that define without running): a throw here is a host fault, not the player's.
+        const text = e instanceof Error ? e.message : String(e);
+        return internalError(request, e, `Script execution has been terminated: the runtime could not start (${text.replace(/</g, '&lt;')})`);
+      }
       createMs = performance.now() - t0;
       this.#sandboxes.set(userId, sandbox);
     }
@@ -151,12 +170,15 @@ export class SandboxHost {
   }
 }
 
-function internalError(request: RunRequest, error: unknown): RunResult {
+const INTERNAL_ERROR_MESSAGE = 'Script execution has been terminated: the runtime could not run your script, restarting virtual machine';
+
+/** A kernel or host-layer fault for one player: `message` goes to the player, `diagnostic` to the host log. */
+function internalError(request: RunRequest, error: unknown, message = INTERNAL_ERROR_MESSAGE): RunResult {
   return {
     userId: request.userId,
     gameTime: request.gameTime,
     outcome: 'internalError',
-    errors: ['Script execution has been terminated: the runtime could not run your script, restarting virtual machine'],
+    errors: [message],
     cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
     sandbox: { coldStart: null, createMs: 0 },
     diagnostic: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

@@ -5,6 +5,7 @@ import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, ty
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
 import type { ScriptCache } from './script-cache.js';
+import type { BundleMaps, SourceMapCache } from './source-maps.js';
 import type { ThreadCpuClock } from './thread-cpu.js';
 
 export interface SandboxSettings {
@@ -13,6 +14,10 @@ export interface SandboxSettings {
   readonly consoleCommandTimeoutMs: number;
   readonly maxConsoleBytesPerTick: number;
   readonly shardName: string;
+  readonly mmoCpuApi: boolean;
+  /** The host game layer's bootstrap; `key` names its compiled code in the script cache. */
+  readonly hostBootstrap: { readonly source: string; readonly filename: string; readonly key: string } | undefined;
+  readonly sourceMaps: SourceMapCache;
   readonly scripts: ScriptCache;
   readonly clock: ThreadCpuClock;
   readonly onCatastrophicError: (userId: UserId, message: string) => void;
@@ -49,10 +54,12 @@ export class PlayerSandbox {
   readonly #context: ivm.Context;
   readonly #refs: RunnerRefs;
   readonly #settings: SandboxSettings;
+  readonly #maps: BundleMaps;
   #haltRequested = false;
   #disposed = false;
 
-  private constructor(userId: UserId, codeHash: CodeHash, isolate: ivm.Isolate, context: ivm.Context, refs: RunnerRefs, settings: SandboxSettings) {
+  private constructor(userId: UserId, codeHash: CodeHash, isolate: ivm.Isolate, context: ivm.Context, refs: RunnerRefs, settings: SandboxSettings, maps: BundleMaps) {
+    this.#maps = maps;
     this.userId = userId;
     this.codeHash = codeHash;
     this.#isolate = isolate;
@@ -86,9 +93,17 @@ export class PlayerSandbox {
           maxConsoleBytes: settings.maxConsoleBytesPerTick,
           wasmMaxPages: settings.wasmMemoryLimitMb * 16,
           runtimeFile: RUNTIME_FILE,
+          mmoCpuApi: settings.mmoCpuApi,
         }).copyInto(),
       );
       settings.scripts.compile(isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE }).runSync(context, { timeout: SETUP_TIMEOUT_MS });
+      const host = settings.hostBootstrap;
+      if (host !== undefined) {
+        // The host game layer, once per isolate, from cachedData after the first isolate on this worker.
+        const script = settings.scripts.compile(isolate, host.key, host.source, { filename: host.filename });
+        script.runSync(context, { timeout: SETUP_TIMEOUT_MS });
+        script.release();
+      }
       const kernel = jail.getSync('__kernel', { reference: true }) as ivm.Reference<Record<string, unknown>>;
       const ref = <T>(name: string) => kernel.getSync(name, { reference: true }) as ivm.Reference<T>;
       const define = ref<(name: string, kind: string, value: string) => void>('define');
@@ -112,8 +127,8 @@ export class PlayerSandbox {
       define.release();
       kernel.release();
       // F12: bootstrap globals are removed before the player's code runs.
-      context.evalSync('delete globalThis.__kernel', { timeout: SETUP_TIMEOUT_MS });
-      sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings);
+      context.evalSync('delete globalThis.__kernel; delete globalThis.__kernelHost;', { timeout: SETUP_TIMEOUT_MS });
+      sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings, settings.sourceMaps.forBundle(codeHash, modules));
       return sandbox;
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -142,6 +157,7 @@ export class PlayerSandbox {
       foreignSegment: request.foreignSegment,
       interShard: request.interShard,
       hostData: request.hostData,
+      mmoCpu: request.mmoCpu,
     });
     const errors: string[] = [...notices];
     let outcome: RunResult['outcome'] = 'ok';
@@ -178,6 +194,9 @@ export class PlayerSandbox {
       // F22/F42: after a timeout of the loop, the tick's partial results are still collected and saved.
       if (failure.kind === 'timedOut') output = this.#finish(timeout, () => undefined);
     }
+    // Player stacks are mapped to the player's own sources when the bundle ships source maps. Parsing a
+    // map (once per bundle) is the player's work, so it is inside the billed region.
+    const playerErrors = output?.errors?.map((error) => this.#maps.mapStack(error)) ?? [];
     const billedMs = (clock.now() - cpu0) / 1e6;
     const wallMs = performance.now() - wall0;
     let reportedMs = wallMs;
@@ -200,7 +219,7 @@ export class PlayerSandbox {
       outcome = failure.kind;
       errors.push(failure.message);
     }
-    if (output?.errors) errors.push(...output.errors);
+    errors.push(...playerErrors);
     const keep = outcome === 'ok' || outcome === 'scriptError' || outcome === 'timedOut';
     if (!keep || this.#isolate.isDisposed) recycled ??= outcome;
     const result: RunResult = {
