@@ -82,9 +82,32 @@ export function capWebAssembly(global: Record<string, unknown>, maxPages: number
     return pages;
   }
   const modulePages = new WeakMap<object, number>();
+  // Pages come back to the budget once the memory holding them has been garbage collected. A module's
+  // own memory lives as long as its instance, or longer when exported: it is tracked on the exported
+  // Memory object when there is one (captured built-ins: players cannot change what is tracked). Dead
+  // holders are swept when the budget runs out (WeakRefs are cleared by V8's GC; cleanup callbacks of a
+  // FinalizationRegistry are not run inside an isolate).
+  const values = Object.values;
+  const WeakRef_ = WeakRef;
+  let live: { ref: WeakRef<object>; pages: number }[] = [];
   function commit(pages: number, what: string): void {
+    if (committed + pages > maxPages) {
+      live = live.filter((entry) => {
+        if (entry.ref.deref() !== undefined) return true;
+        committed -= entry.pages;
+        return false;
+      });
+    }
     if (committed + pages > maxPages) throw limitError(what);
     committed += pages;
+  }
+  function track(holder: object, pages: number): void {
+    if (pages > 0) live.push({ ref: new WeakRef_(holder), pages });
+  }
+  function trackInstance(instance: object, pages: number): void {
+    const exports = (instance as { exports?: Record<string, unknown> }).exports;
+    const memory = exports ? values(exports).find((v) => v instanceof OriginalMemory) : undefined;
+    track((memory as object | undefined) ?? instance, pages);
   }
   const OriginalInstance = wasm.Instance;
   function CappedMemory(this: unknown, descriptor: { initial: number; maximum?: number; shared?: boolean }): object {
@@ -93,7 +116,9 @@ export function capWebAssembly(global: Record<string, unknown>, maxPages: number
     const maximum = descriptor?.maximum === undefined ? maxPages - committed : Number(descriptor.maximum);
     if (!(initial >= 0) || !(maximum >= initial)) throw limitError('memory');
     commit(maximum, 'memory');
-    return new OriginalMemory({ ...descriptor, initial, maximum });
+    const memory = new OriginalMemory({ ...descriptor, initial, maximum });
+    track(memory, maximum);
+    return memory;
   }
   CappedMemory.prototype = OriginalMemory.prototype;
   function CappedModule(this: unknown, bytes: unknown): WasmModule {
@@ -110,7 +135,9 @@ export function capWebAssembly(global: Record<string, unknown>, maxPages: number
     const pages = modulePages.get(module);
     if (pages === undefined) throw limitError('module of unknown size');
     commit(pages, 'instance memory');
-    return new OriginalInstance(module, imports);
+    const instance = new OriginalInstance(module, imports);
+    trackInstance(instance, pages);
+    return instance;
   }
   CappedInstance.prototype = OriginalInstance.prototype;
   // `x.constructor` must not lead back to the uncapped constructors.
@@ -151,14 +178,22 @@ export function capWebAssembly(global: Record<string, unknown>, maxPages: number
       return originalValidate.call(wasm, bytes);
     },
     instantiate(source: unknown, imports?: WasmImports) {
+      let pages: number;
       try {
-        const pages = source instanceof OriginalModule ? modulePages.get(source as object) : checkModule(source);
-        if (pages === undefined) throw limitError('module of unknown size');
+        const known = source instanceof OriginalModule ? modulePages.get(source as object) : checkModule(source);
+        if (known === undefined) throw limitError('module of unknown size');
+        pages = known;
         commit(pages, 'instance memory');
       } catch (e) {
         return Promise.reject(e);
       }
-      return originalInstantiate.call(wasm, source, imports);
+      return originalInstantiate.call(wasm, source, imports).then((result: unknown) => {
+        // `instantiate(bytes)` resolves to {module, instance}; `instantiate(module)` to the instance.
+        const r = result as { instance?: object; module?: object };
+        if (r.module !== undefined) modulePages.set(r.module, pages);
+        trackInstance(r.instance ?? (result as object), pages);
+        return result;
+      });
     },
   };
   for (const name of Object.keys(patched)) {
