@@ -12,3 +12,6 @@ export { MemoryStorage, type Notification, type SeedUser } from './storage/memor
 export * from './storage/payloads.js';
 export type { CodeRecord, CommitReport, LoadRequest, LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord, UserUpdate } from './storage/port.js';
 export { TelemetryBus, type Logger, type PlayerTickTelemetry, type RuntimeEventName, type RuntimeEvents, type TickSummary } from './telemetry/index.js';
+export { QUEUE_OPTIONS, resolveQueueOptions, type QueueOptions, type ResolvedQueueOptions } from './options.js';
+export { QueueRunner, QueueTickCoordinator, USERS_QUEUE, UsersQueue, queueKeys } from './queue/index.js';
+export type { FetchedBatch, PlayerBatchRunner, QueueRunnerHooks, QueueTickReport, ResetReport, RunnerSettings, RunnerStats } from './queue/index.js';

@@ -1,7 +1,7 @@
 import type { CodeHash, Modules, UserId } from '../shared/ids.js';
 import { LruMap } from '../shared/lru.js';
 import { modulesSize } from '../shared/ids.js';
-import type { OutcomeKind, SkipReason } from '../shared/outcome.js';
+import type { ColdStartReason, OutcomeKind, SkipReason } from '../shared/outcome.js';
 import type { RunRequest, RunResult } from '../shared/protocol.js';
 import type { LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord } from '../storage/port.js';
 import type { PlayerTickTelemetry, TickSummary } from '../telemetry/events.js';
@@ -68,6 +68,7 @@ export class TickCoordinator {
   readonly #knownCode = new Map<UserId, { hash: CodeHash; timestamp: number }>();
   readonly #quarantine = new Set<UserId>();
   #pending = new Map<UserId, Pending>();
+  #coldStart: ReadonlyMap<UserId, ColdStartReason> = new Map();
 
   constructor(storage: StoragePort, scheduler: TickScheduler, settings: TickSettings, hooks: TickHooks) {
     this.#storage = storage;
@@ -95,9 +96,23 @@ export class TickCoordinator {
   }
 
   async runTick(gameTime: number, onStart: (players: number) => void): Promise<TickReport> {
+    return this.runPlayers(gameTime, await this.#storage.activeUsers(), onStart);
+  }
+
+  /**
+   * The same path as `runTick` for a given list of players (a runner's share of a tick taken from the
+   * Redis queue). `coldStart` forces a fresh isolate for the players listed (e.g. a player that last
+   * ran in another runner process, whose globals here would be stale).
+   */
+  async runPlayers(
+    gameTime: number,
+    userIds: readonly UserId[],
+    onStart: (players: number) => void,
+    coldStart: ReadonlyMap<UserId, ColdStartReason> = new Map(),
+  ): Promise<TickReport> {
     const started = performance.now();
-    const userIds = await this.#storage.activeUsers();
     onStart(userIds.length);
+    this.#coldStart = coldStart;
     const reports: PlayerTickReport[] = [];
     const commits: Promise<void>[] = [];
     this.#pending = new Map();
@@ -146,7 +161,8 @@ export class TickCoordinator {
           skippedReports.push({ userId, reason: gate.reason, errors: [gate.error], limits: context.user });
           continue;
         }
-        const full: RunRequest = { ...request, cpu: gate.limits };
+        const forced = this.#coldStart.get(userId);
+        const full: RunRequest = { ...request, cpu: gate.limits, ...(forced !== undefined ? { coldStart: forced } : {}) };
         this.#pending.set(userId, { user: context.user, request: full, loadMs });
         const slot = this.#scheduler.slotOf(userId);
         const list = bySlot.get(slot) ?? [];
@@ -163,6 +179,7 @@ export class TickCoordinator {
     await this.#scheduler.drain();
     await Promise.all(commits);
     this.#onResults = null;
+    this.#coldStart = new Map();
     const outcomes: Partial<Record<OutcomeKind, number>> = {};
     let billedCpuMs = 0;
     let coldStarts = 0;

@@ -1,0 +1,153 @@
+import type { ResolvedQueueOptions } from '../options.js';
+import type { UserId } from '../shared/ids.js';
+import type { ColdStartReason } from '../shared/outcome.js';
+import type { FetchedBatch, UsersQueue } from './users-queue.js';
+
+/** What a runner needs from the kernel: `Runtime.runPlayers` (load, run, persist, publish, telemetry). */
+export interface PlayerBatchRunner {
+  runPlayers(
+    gameTime: number,
+    userIds: readonly UserId[],
+    options: { readonly coldStart?: ReadonlyMap<UserId, ColdStartReason> },
+  ): Promise<{ readonly results: readonly { readonly userId: UserId; readonly committed: boolean; readonly coldStart: string | null }[] }>;
+}
+
+export interface RunnerSettings extends ResolvedQueueOptions {
+  /** This runner's id in Redis: unique per live process (e.g. `<host>:<pid>`). */
+  readonly runnerId: string;
+  /** Worker threads of its pool: batches are `poolSize * fetchPerWorker` players. */
+  readonly poolSize: number;
+}
+
+export interface QueueRunnerHooks {
+  /** A batch was taken from the queue (awaited before it runs). */
+  fetched?(batch: FetchedBatch): void | Promise<void>;
+  /** A batch ran and its results settled in storage (awaited before `markDone`). */
+  ran?(batch: FetchedBatch, committed: number): void | Promise<void>;
+  /** Leases this runner lost (it was presumed dead); another runner may run these players. */
+  leaseLost?(userIds: readonly UserId[]): void;
+  /** Redis or the kernel failed; the runner keeps going and its leases cover the players. */
+  error?(error: unknown, stage: string): void;
+}
+
+export interface RunnerStats {
+  batches: number;
+  players: number;
+  /** Players that came from another runner (fresh isolate, reason `movedRunner`). */
+  moved: number;
+  /** Batches fetched after `stop()` was called (always 0: stop means stop fetching, F52). */
+  fetchedAfterStop: number;
+}
+
+/**
+ * A runner process's loop (spec 1.1, F2, F52): fetch a batch sized to the pool, run it through the
+ * kernel, persist, mark done; heartbeat the leases meanwhile. `stop()` stops fetching; the batch in
+ * flight finishes and is marked done, then the runner hands its own list back and leaves.
+ */
+export class QueueRunner {
+  readonly #queue: UsersQueue;
+  readonly #kernel: PlayerBatchRunner;
+  readonly #settings: RunnerSettings;
+  readonly #hooks: QueueRunnerHooks;
+  readonly #signal: { stopped: boolean; wake?: () => void } = { stopped: false };
+  readonly stats: RunnerStats = { batches: 0, players: 0, moved: 0, fetchedAfterStop: 0 };
+  #inFlight: readonly UserId[] = [];
+  #loop: Promise<void> | null = null;
+
+  constructor(queue: UsersQueue, kernel: PlayerBatchRunner, settings: RunnerSettings, hooks: QueueRunnerHooks = {}) {
+    this.#queue = queue;
+    this.#kernel = kernel;
+    this.#settings = settings;
+    this.#hooks = hooks;
+  }
+
+  /** Starts the loop; the promise settles when the runner has stopped and left the queue. */
+  start(): Promise<void> {
+    this.#loop ??= this.#run();
+    return this.#loop;
+  }
+
+  /** Stops fetching; resolves once the batch in flight is done and the runner left the queue. */
+  stop(): Promise<void> {
+    this.#signal.stopped = true;
+    this.#signal.wake?.();
+    return this.#loop ?? Promise.resolve();
+  }
+
+  get stopping(): boolean {
+    return this.#signal.stopped;
+  }
+
+  async #run(): Promise<void> {
+    const { runnerId, leaseMs, stealDelayMs } = this.#settings;
+    const fetchSize = this.#settings.poolSize * this.#settings.fetchPerWorker;
+    // Idle: wake on the add channel, or when stealing may become allowed, and reap dead runners' work
+    // (so a dead runner's players move on even under an official main loop, which never reaps).
+    const idleMs = Math.max(25, Math.min(stealDelayMs || leaseMs / 4, leaseMs / 4));
+    const beat = setInterval(() => void this.#heartbeat(), Math.max(10, Math.floor(leaseMs / 4)));
+    beat.unref();
+    try {
+      await this.#heartbeat();
+      while (!this.#signal.stopped) {
+        const seen = this.#queue.seen(this.#queue.keys.addChannel);
+        let batch: FetchedBatch | null;
+        try {
+          batch = await this.#queue.fetch(runnerId, fetchSize, leaseMs, stealDelayMs);
+        } catch (error) {
+          this.#hooks.error?.(error, 'fetch');
+          await new Promise((resolve) => setTimeout(resolve, idleMs));
+          continue;
+        }
+        if (batch === null) {
+          await this.#queue.waitFor(this.#queue.keys.addChannel, seen, idleMs, this.#signal);
+          if (this.#queue.seen(this.#queue.keys.addChannel) === seen) await this.#queue.reap().catch((e: unknown) => this.#hooks.error?.(e, 'reap'));
+          continue;
+        }
+        if (this.#signal.stopped) this.stats.fetchedAfterStop++;
+        await this.#runBatch(batch);
+      }
+    } finally {
+      clearInterval(beat);
+      await this.#queue.leave(runnerId).catch((e: unknown) => this.#hooks.error?.(e, 'leave'));
+    }
+  }
+
+  async #runBatch(batch: FetchedBatch): Promise<void> {
+    this.#inFlight = batch.userIds;
+    try {
+      await this.#hooks.fetched?.(batch);
+      const coldStart = new Map<UserId, ColdStartReason>();
+      for (const userId of batch.movedFrom.keys()) coldStart.set(userId, 'movedRunner');
+      let committed = 0;
+      try {
+        const report = await this.#kernel.runPlayers(batch.gameTime, batch.userIds, { coldStart });
+        for (const r of report.results) if (r.committed) committed++;
+      } catch (error) {
+        // Not marked done: the leases expire and another runner re-runs these players this tick.
+        this.#hooks.error?.(error, 'run');
+        return;
+      }
+      await this.#hooks.ran?.(batch, committed);
+      // Renewals stop first: a heartbeat landing after markDone would report these players as lost.
+      this.#inFlight = [];
+      // F2: markDone only after every save settled (runPlayers resolves after its commits).
+      await this.#queue.markDone(this.#settings.runnerId, batch.gameTime, batch.userIds);
+      this.stats.batches++;
+      this.stats.players += batch.userIds.length;
+      this.stats.moved += batch.movedFrom.size;
+    } catch (error) {
+      this.#hooks.error?.(error, 'markDone');
+    } finally {
+      this.#inFlight = [];
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    try {
+      const lost = await this.#queue.heartbeat(this.#settings.runnerId, this.#settings.leaseMs, this.#inFlight);
+      if (lost.length > 0) this.#hooks.leaseLost?.(lost);
+    } catch (error) {
+      this.#hooks.error?.(error, 'heartbeat');
+    }
+  }
+}
