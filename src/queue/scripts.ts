@@ -18,6 +18,20 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
+/** Moves a runner's own list to the shared list (order kept: its next player is fetched next). */
+const HAND_OVER = `
+local function handOver(r)
+  local list = p .. 'Pending:' .. r
+  local n = 0
+  while true do
+    local id = redis.call('LPOP', list)
+    if not id then return n end
+    redis.call('RPUSH', p .. 'Pending', id)
+    n = n + 1
+  end
+end
+`;
+
 /** ARGV: name, tick, ids... (in F1 order). Returns how many went to the shared list. */
 export const ENQUEUE = new LuaScript(`${PRELUDE}
 local tick = ARGV[2]
@@ -139,7 +153,7 @@ return lost
  * ARGV: name. Returns expired leases to the shared list (tail: fetched next) unless the player is done
  * this tick, and moves a dead runner's own list there too. Returns how many players it re-queued.
  */
-export const REAP = new LuaScript(`${PRELUDE}
+export const REAP = new LuaScript(`${PRELUDE}${HAND_OVER}
 local tick = redis.call('GET', p .. 'Tick')
 local moved = 0
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'Leases', '-inf', now)) do
@@ -152,13 +166,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'Leases', '-inf', now)) do
   end
 end
 for _, r in ipairs(redis.call('ZRANGEBYSCORE', p .. 'Runners', '-inf', now)) do
-  local list = p .. 'Pending:' .. r
-  while true do
-    local id = redis.call('LPOP', list)
-    if not id then break end
-    redis.call('RPUSH', p .. 'Pending', id)
-    moved = moved + 1
-  end
+  moved = moved + handOver(r)
   redis.call('ZREM', p .. 'Runners', r)
 end
 if moved > 0 then redis.call('PUBLISH', 'queue_' .. p .. '_add', '1') end
@@ -166,15 +174,8 @@ return moved
 `);
 
 /** ARGV: name, runner. A stopping runner hands its own list to the others and leaves the registry. */
-export const LEAVE = new LuaScript(`${PRELUDE}
-local list = p .. 'Pending:' .. ARGV[2]
-local moved = 0
-while true do
-  local id = redis.call('LPOP', list)
-  if not id then break end
-  redis.call('RPUSH', p .. 'Pending', id)
-  moved = moved + 1
-end
+export const LEAVE = new LuaScript(`${PRELUDE}${HAND_OVER}
+local moved = handOver(ARGV[2])
 redis.call('ZREM', p .. 'Runners', ARGV[2])
 if moved > 0 then redis.call('PUBLISH', 'queue_' .. p .. '_add', '1') end
 return moved

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { QueueTickCoordinator, resolveQueueOptions, UsersQueue } from '../../src/index.js';
+import { QueueTickCoordinator, resolveQueueOptions, UsersQueue, type QueueTickReport } from '../../src/index.js';
 import { probeRedis, uniqueName } from '../helpers/redis.js';
 import { RedisTestStorage, type CommitEntry } from '../helpers/redis-storage.js';
-import { RunnerProcess } from '../helpers/runner-process.js';
+import { RunnerProcess, type RunnerEvent } from '../helpers/runner-process.js';
 
 const redis = await probeRedis();
 const PLAYER = `module.exports.loop = function () { Memory.ticks = (Memory.ticks || 0) + 1; };`;
@@ -25,6 +25,13 @@ function commitsPerPlayer(log: readonly CommitEntry[], gameTime: number): Map<st
   return counts;
 }
 
+/** Asserts every player of the tick has exactly one applied commit. */
+async function assertCommittedOnce(storage: RedisTestStorage, gameTime: number, players: number): Promise<void> {
+  const counts = commitsPerPlayer(await storage.commitLog(), gameTime);
+  assert.equal(counts.size, players, 'every player committed');
+  assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'no player committed twice');
+}
+
 describe('runner processes sharing ticks through Redis', { skip: redis.skip }, () => {
   const url = redis.skip === false ? redis.url : '';
   const spawned: RunnerProcess[] = [];
@@ -43,6 +50,22 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     return { storage, queue, coordinator: new QueueTickCoordinator(queue, storage, options), ns, ids };
   }
 
+  /** Closes the test's connections and lets the remaining runners drain and exit. */
+  async function teardown(w: { storage: RedisTestStorage; queue: UsersQueue }, remaining: readonly RunnerProcess[]): Promise<void> {
+    await w.queue.close();
+    await w.storage[Symbol.asyncDispose]();
+    for (const r of remaining) r.kill('SIGTERM');
+    await Promise.all(remaining.map((r) => r.exited));
+  }
+
+  /** Starts tick 1 once every runner is ready; resolves when each holds its first (stalled) batch. */
+  async function startStalledTick(w: { coordinator: QueueTickCoordinator }, runners: readonly RunnerProcess[]): Promise<{ tick: Promise<QueueTickReport>; stalled: RunnerEvent[] }> {
+    await Promise.all(runners.map((r) => r.waitFor((e) => e.event === 'ready', 'ready')));
+    const tick = w.coordinator.runTick(1);
+    const stalled = await Promise.all(runners.map((r) => r.waitFor((e) => e.event === 'stalled', 'its first batch')));
+    return { tick, stalled };
+  }
+
   function runner(ns: string, runnerId: string, extra: Record<string, unknown> = {}): RunnerProcess {
     const r = new RunnerProcess({ url, ns, queue: ns, runnerId, pool: 2, fetchPerWorker: 8, leaseMs: LEASE_MS, stealDelayMs: 200, ...extra });
     spawned.push(r);
@@ -54,9 +77,7 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     // Each runner stops on its first batch, so all three provably hold part of the tick.
     const killed = runner(w.ns, 'r1', { stall: 'afterCommit', stallTick: 1 });
     const others = [runner(w.ns, 'r2', { stall: 'beforeRun', stallTick: 1 }), runner(w.ns, 'r3', { stall: 'beforeRun', stallTick: 1 })];
-    await Promise.all([killed, ...others].map((r) => r.waitFor((e) => e.event === 'ready', 'ready')));
-    const tick = w.coordinator.runTick(1);
-    const stalled = await Promise.all([killed, ...others].map((r) => r.waitFor((e) => e.event === 'stalled', 'its first batch')));
+    const { tick, stalled } = await startStalledTick(w, [killed, ...others]);
     killed.kill('SIGKILL');
     await killed.exited;
     for (const r of others) r.send('go');
@@ -64,9 +85,7 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     assert.equal(report.completed, true);
     assert.equal(report.players, 300);
 
-    const counts = commitsPerPlayer(await w.storage.commitLog(), 1);
-    assert.equal(counts.size, 300, 'every player committed');
-    assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'no player committed twice');
+    await assertCommittedOnce(w.storage, 1, 300);
     // The killed runner committed its batch but died before markDone: its lease expired, another
     // runner re-ran those players, and the storage fence refused the second commit.
     const killedBatch = new Set(stalled[0]!.ids);
@@ -74,32 +93,25 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     assert.deepEqual(new Set(dups.map((d) => d.userId)), killedBatch);
     assert.ok(dups.every((d) => d.tag === 'r2' || d.tag === 'r3'));
     for (const r of others) assert.ok(r.ran(1).length > 0, `${r.events[0]?.runner} ran players`);
-    await w.queue.close();
-    await w.storage[Symbol.asyncDispose]();
-    for (const r of others) r.kill('SIGTERM');
-    await Promise.all(others.map((r) => r.exited));
+    await teardown(w, others);
   });
 
   test('a runner SIGKILLed before running its batch: its players run once, on the others, within the tick', async () => {
     const w = await world(120);
     const killed = runner(w.ns, 'k1', { stall: 'beforeRun', stallTick: 1 });
     const other = runner(w.ns, 'k2', { stall: 'beforeRun', stallTick: 1 });
-    await Promise.all([killed, other].map((r) => r.waitFor((e) => e.event === 'ready', 'ready')));
-    const tick = w.coordinator.runTick(1);
-    const [held] = await Promise.all([killed, other].map((r) => r.waitFor((e) => e.event === 'stalled', 'its first batch')));
+    const {
+      tick,
+      stalled: [held],
+    } = await startStalledTick(w, [killed, other]);
     killed.kill('SIGKILL');
     await killed.exited;
     other.send('go');
     assert.equal((await within(tick, 'the tick')).completed, true);
-    const counts = commitsPerPlayer(await w.storage.commitLog(), 1);
-    assert.equal(counts.size, 120);
-    assert.deepEqual([...counts.values()].filter((n) => n !== 1), []);
+    await assertCommittedOnce(w.storage, 1, 120);
     assert.deepEqual(await w.storage.duplicateLog(), [], 'nobody ran twice: the killed runner never ran its batch');
     assert.ok(held!.ids!.every((id) => other.ran(1).includes(id)), 'the killed runner’s batch ran on the survivor');
-    await w.queue.close();
-    await w.storage[Symbol.asyncDispose]();
-    other.kill('SIGTERM');
-    await other.exited;
+    await teardown(w, [other]);
   });
 
   test('a runner started late joins: it takes players waiting in a busy runner’s list, as moved players', async () => {
@@ -121,23 +133,19 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     for (const f of fetched) for (const id of f.ids ?? []) assert.equal(f.movedFrom?.[id], 'j1', `${id} came from j1`);
     const ranLate = late.events.filter((e) => e.event === 'ran' && e.gameTime === 2);
     assert.deepEqual(ranLate.flatMap((e) => e.movedRunner ?? []).sort(), late.ran(2).sort(), 'telemetry reports movedRunner cold starts');
-    const counts = commitsPerPlayer(await w.storage.commitLog(), 2);
-    assert.equal(counts.size, 200);
-    assert.deepEqual([...counts.values()].filter((n) => n !== 1), []);
+    await assertCommittedOnce(w.storage, 2, 200);
     assert.deepEqual(await w.storage.duplicateLog(), []);
-    await w.queue.close();
-    await w.storage[Symbol.asyncDispose]();
-    for (const r of [first, late]) r.kill('SIGTERM');
-    await Promise.all([first.exited, late.exited]);
+    await teardown(w, [first, late]);
   });
 
   test('SIGTERM drains: the batch in flight finishes and is marked done, nothing more is fetched, the process exits 0', async () => {
     const w = await world(150);
     const leaving = runner(w.ns, 's1', { stall: 'beforeRun', stallTick: 1 });
     const staying = runner(w.ns, 's2', { stall: 'beforeRun', stallTick: 1 });
-    await Promise.all([leaving, staying].map((r) => r.waitFor((e) => e.event === 'ready', 'ready')));
-    const tick = w.coordinator.runTick(1);
-    const [held] = await Promise.all([leaving, staying].map((r) => r.waitFor((e) => e.event === 'stalled', 'its first batch')));
+    const {
+      tick,
+      stalled: [held],
+    } = await startStalledTick(w, [leaving, staying]);
     leaving.kill('SIGTERM');
     await leaving.waitFor((e) => e.event === 'sigterm', 'SIGTERM received');
     leaving.send('go');
@@ -147,15 +155,10 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     assert.equal(stopped.fetchedAfterStop, 0);
     assert.deepEqual(new Set(leaving.ran(1)), new Set(held!.ids), 'it finished exactly the batch it held');
     assert.equal((await within(tick, 'the tick')).completed, true);
+    await assertCommittedOnce(w.storage, 1, 150);
     const log = await w.storage.commitLog();
-    const counts = commitsPerPlayer(log, 1);
-    assert.equal(counts.size, 150);
-    assert.deepEqual([...counts.values()].filter((n) => n !== 1), []);
     assert.deepEqual(await w.storage.duplicateLog(), []);
     assert.ok(held!.ids!.every((id) => log.some((e) => e.userId === id && e.tag === 's1')), 'the drained batch was committed by the leaving runner');
-    await w.queue.close();
-    await w.storage[Symbol.asyncDispose]();
-    staying.kill('SIGTERM');
-    await staying.exited;
+    await teardown(w, [staying]);
   });
 });
