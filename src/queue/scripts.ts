@@ -113,6 +113,7 @@ return out
 export const MARK_DONE = new LuaScript(`${PRELUDE}
 local me = ARGV[2]
 local done = p .. 'Done:' .. ARGV[3]
+local current = redis.call('GET', p .. 'Tick') == ARGV[3]
 local lost = 0
 for i = 4, #ARGV do
   local id = ARGV[i]
@@ -124,7 +125,9 @@ for i = 4, #ARGV do
   else
     lost = lost + 1
   end
-  redis.call('LREM', p .. 'Pending', 0, id)
+  -- A copy the reaper re-queued this tick must not run again; a late markDone of an older tick must
+  -- not take the player out of the current one.
+  if current then redis.call('LREM', p .. 'Pending', 0, id) end
   redis.call('SADD', done, id)
 end
 redis.call('PEXPIRE', done, 3600000)

@@ -59,6 +59,18 @@ describe('users queue on Redis', { skip: redis.skip }, () => {
     assert.equal(await queue.size(), 0);
   });
 
+  test('a late markDone from an earlier tick does not take the player out of the current tick', async () => {
+    await using queue = await open();
+    await queue.addMulti(1, ids('a'));
+    assert.deepEqual((await queue.fetch('r1', 1, 60_000, 60_000))?.userIds, ids('a'));
+    await queue.resetAll();
+    await queue.addMulti(2, ids('a'));
+    await queue.markDone('r1', 1, ids('a'));
+    const next = await queue.fetch('r2', 1, 60_000, 60_000);
+    assert.equal(next?.gameTime, 2);
+    assert.deepEqual(next?.userIds, ids('a'));
+  });
+
   test('renews the leases of a live runner, so its players are not re-queued', async () => {
     await using queue = await open();
     await queue.addMulti(1, ids('a'));
