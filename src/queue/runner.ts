@@ -86,13 +86,18 @@ export class QueueRunner {
     const idleMs = Math.max(25, Math.min(stealDelayMs || leaseMs / 4, leaseMs / 4));
     const beat = setInterval(() => void this.#heartbeat(), Math.max(10, Math.floor(leaseMs / 4)));
     beat.unref();
+    // The last batch that ran, not yet marked done: marked in the same round trip as the next fetch.
+    let ran: FetchedBatch | null = null;
     try {
       await this.#heartbeat();
       while (!this.#signal.stopped) {
         const seen = this.#queue.seen(this.#queue.keys.addChannel);
         let batch: FetchedBatch | null;
         try {
-          batch = await this.#queue.fetch(runnerId, fetchSize, leaseMs, stealDelayMs);
+          const next = await this.#queue.markDoneAndFetch(runnerId, ran, fetchSize, leaseMs, stealDelayMs);
+          if (ran !== null) this.#settle(ran, next.lost);
+          ran = null;
+          batch = next.batch;
         } catch (error) {
           this.#hooks.error?.(error, 'fetch');
           await new Promise((resolve) => setTimeout(resolve, idleMs));
@@ -104,48 +109,63 @@ export class QueueRunner {
           continue;
         }
         if (this.#signal.stopped) this.stats.fetchedAfterStop++;
-        await this.#runBatch(batch);
+        if (await this.#runBatch(batch)) ran = batch;
       }
+      if (ran !== null) this.#settle(ran, await this.#queue.markDone(runnerId, ran.gameTime, ran.userIds));
+    } catch (error) {
+      this.#hooks.error?.(error, 'markDone');
     } finally {
       clearInterval(beat);
       await this.#queue.leave(runnerId).catch((e: unknown) => this.#hooks.error?.(e, 'leave'));
     }
   }
 
-  async #runBatch(batch: FetchedBatch): Promise<void> {
+  /** Runs one batch; true when it ran and its results settled in storage (so it may be marked done). */
+  async #runBatch(batch: FetchedBatch): Promise<boolean> {
     this.#inFlight = batch.userIds;
+    await this.#hook('fetched', () => this.#hooks.fetched?.(batch));
+    const coldStart = new Map<UserId, ColdStartReason>();
+    for (const userId of batch.movedFrom.keys()) coldStart.set(userId, 'movedRunner');
+    let committed = 0;
     try {
-      await this.#hooks.fetched?.(batch);
-      const coldStart = new Map<UserId, ColdStartReason>();
-      for (const userId of batch.movedFrom.keys()) coldStart.set(userId, 'movedRunner');
-      let committed = 0;
-      try {
-        const report = await this.#kernel.runPlayers(batch.gameTime, batch.userIds, { coldStart });
-        for (const r of report.results) if (r.committed) committed++;
-      } catch (error) {
-        // Not marked done: the leases expire and another runner re-runs these players this tick.
-        this.#hooks.error?.(error, 'run');
-        return;
-      }
-      await this.#hooks.ran?.(batch, committed);
-      // Renewals stop first: a heartbeat landing after markDone would report these players as lost.
-      this.#inFlight = [];
-      // F2: markDone only after every save settled (runPlayers resolves after its commits).
-      await this.#queue.markDone(this.#settings.runnerId, batch.gameTime, batch.userIds);
-      this.stats.batches++;
-      this.stats.players += batch.userIds.length;
-      this.stats.moved += batch.movedFrom.size;
+      const report = await this.#kernel.runPlayers(batch.gameTime, batch.userIds, { coldStart });
+      for (const r of report.results) if (r.committed) committed++;
     } catch (error) {
-      this.#hooks.error?.(error, 'markDone');
-    } finally {
+      // Not marked done: the leases expire and another runner re-runs these players this tick.
       this.#inFlight = [];
+      this.#hooks.error?.(error, 'run');
+      return false;
     }
+    // F2: marked done only after every save settled (runPlayers resolves after its commits). The
+    // leases stay renewed until the mark lands with the next fetch.
+    await this.#hook('ran', () => this.#hooks.ran?.(batch, committed));
+    return true;
+  }
+
+  /** A throwing hook is reported, never allowed to stop the loop or lose the batch. */
+  async #hook(stage: string, call: () => void | Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      this.#hooks.error?.(error, stage);
+    }
+  }
+
+  #settle(batch: FetchedBatch, lost: number): void {
+    this.#inFlight = [];
+    this.stats.batches++;
+    this.stats.players += batch.userIds.length;
+    this.stats.moved += batch.movedFrom.size;
+    if (lost > 0) this.#hooks.error?.(new Error(`${lost} players of this batch had been re-queued before it was marked done`), 'markDone');
   }
 
   async #heartbeat(): Promise<void> {
     try {
-      const lost = await this.#queue.heartbeat(this.#settings.runnerId, this.#settings.leaseMs, this.#inFlight);
-      if (lost.length > 0) this.#hooks.leaseLost?.(lost);
+      const held = this.#inFlight;
+      const lost = await this.#queue.heartbeat(this.#settings.runnerId, this.#settings.leaseMs, held);
+      // Only players still held when the answer came: a batch marked done meanwhile is not lost.
+      const stillHeld = lost.filter((id) => this.#inFlight.includes(id));
+      if (stillHeld.length > 0) this.#hooks.leaseLost?.(stillHeld);
     } catch (error) {
       this.#hooks.error?.(error, 'heartbeat');
     }

@@ -18,6 +18,41 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
+/**
+ * Marks ARGV[from..] done for a tick: removes the runner's leases and processing entries, removes any
+ * copy the reaper re-queued this tick, and records the players in the tick's done set. Returns how
+ * many leases the runner had lost (another runner owns the player now; it skips that one's entries).
+ */
+const MARK_DONE_FN = `
+local function markDone(me, tick, from)
+  local done = p .. 'Done:' .. tick
+  -- A late markDone of an older tick must not take the player out of the current one.
+  local current = redis.call('GET', p .. 'Tick') == tick
+  local lost = 0
+  for i = from, #ARGV do
+    local id = ARGV[i]
+    local owner = redis.call('HGET', p .. 'Owners', id)
+    if owner == me or not owner then
+      redis.call('LREM', p .. 'Processing', 1, id)
+      redis.call('ZREM', p .. 'Leases', id)
+      redis.call('HDEL', p .. 'Owners', id)
+    else
+      lost = lost + 1
+    end
+    if current then redis.call('LREM', p .. 'Pending', 0, id) end
+    redis.call('SADD', done, id)
+  end
+  redis.call('PEXPIRE', done, 3600000)
+  redis.call('PUBLISH', 'queue_' .. p .. '_done', '1')
+  return lost
+end
+`;
+
+/** ARGV: name, runner, tick, ids... Returns how many leases the runner had lost. */
+export const MARK_DONE = new LuaScript(`${PRELUDE}${MARK_DONE_FN}
+return markDone(ARGV[2], ARGV[3], 4)
+`);
+
 /** Moves a runner's own list to the shared list (order kept: its next player is fetched next). */
 const HAND_OVER = `
 local function handOver(r)
@@ -56,21 +91,25 @@ return shared
 `);
 
 /**
- * ARGV: name, runner, max, leaseMs, stealDelayMs. Takes up to max players: the runner's own list first,
- * then the shared list, then (a dead runner's at once, a live one's after the steal delay) other
- * runners' lists from the far end. Players already done this tick are dropped. Returns
- * [tick, id1, previousRunner1, id2, previousRunner2, ...]; tick is '' when no tick is known.
+ * ARGV: name, runner, max, leaseMs, stealDelayMs, doneTick, doneIds... First marks the previous batch
+ * done (doneTick '' for none: one round trip instead of two per batch), then takes up to max players:
+ * the runner's own list first, then the shared list, then (a dead runner's at once, a live one's after
+ * the steal delay) other runners' lists from the far end. Players already done this tick are dropped.
+ * Returns [tick, lostLeases, id1, previousRunner1, id2, previousRunner2, ...]; tick is '' when no tick
+ * is known.
  */
-export const FETCH = new LuaScript(`${PRELUDE}
+export const FETCH = new LuaScript(`${PRELUDE}${MARK_DONE_FN}
 local me = ARGV[2]
 local max = tonumber(ARGV[3])
 local leaseMs = tonumber(ARGV[4])
 local stealDelay = tonumber(ARGV[5])
+local lost = 0
+if ARGV[6] ~= '' then lost = markDone(me, ARGV[6], 7) end
 redis.call('ZADD', p .. 'Runners', now + leaseMs, me)
 local tick = redis.call('GET', p .. 'Tick')
 if not tick then tick = redis.call('GET', 'gameTime') end
-if not tick then return {''} end
-local out = {tick}
+if not tick then return {'', lost} end
+local out = {tick, lost}
 local taken = 0
 local done = p .. 'Done:' .. tick
 local function drain(list, fromHead)
@@ -103,36 +142,6 @@ if taken < max then
   end
 end
 return out
-`);
-
-/**
- * ARGV: name, runner, tick, ids... Removes the runner's leases and processing entries, removes any
- * copy the reaper re-queued meanwhile, and records the players as done for the tick. Returns how
- * many leases this runner had lost (another runner owns the player now).
- */
-export const MARK_DONE = new LuaScript(`${PRELUDE}
-local me = ARGV[2]
-local done = p .. 'Done:' .. ARGV[3]
-local current = redis.call('GET', p .. 'Tick') == ARGV[3]
-local lost = 0
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  local owner = redis.call('HGET', p .. 'Owners', id)
-  if owner == me or not owner then
-    redis.call('LREM', p .. 'Processing', 1, id)
-    redis.call('ZREM', p .. 'Leases', id)
-    redis.call('HDEL', p .. 'Owners', id)
-  else
-    lost = lost + 1
-  end
-  -- A copy the reaper re-queued this tick must not run again; a late markDone of an older tick must
-  -- not take the player out of the current one.
-  if current then redis.call('LREM', p .. 'Pending', 0, id) end
-  redis.call('SADD', done, id)
-end
-redis.call('PEXPIRE', done, 3600000)
-redis.call('PUBLISH', 'queue_' .. p .. '_done', '1')
-return lost
 `);
 
 /** ARGV: name, runner, leaseMs, ids... Renews the runner and its leases; returns the ids it no longer owns. */

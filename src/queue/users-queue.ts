@@ -61,20 +61,36 @@ export class UsersQueue implements AsyncDisposable {
 
   /** Runner: takes up to `max` players atomically (pending -> processing, leased to `runnerId`). */
   async fetch(runnerId: string, max: number, leaseMs: number, stealDelayMs: number): Promise<FetchedBatch | null> {
+    return (await this.markDoneAndFetch(runnerId, null, max, leaseMs, stealDelayMs)).batch;
+  }
+
+  /**
+   * Runner: `markDone(done)` and `fetch` in one atomic round trip (the runner's steady state). Returns
+   * the next batch and how many of the done players' leases this runner had lost.
+   */
+  async markDoneAndFetch(
+    runnerId: string,
+    done: { readonly gameTime: number; readonly userIds: readonly UserId[] } | null,
+    max: number,
+    leaseMs: number,
+    stealDelayMs: number,
+  ): Promise<{ batch: FetchedBatch | null; lost: number }> {
     checkRunnerId(runnerId);
-    const out = (await FETCH.run(this.#redis, [this.name, runnerId, max, leaseMs, stealDelayMs])) as string[];
-    if (out[0] === '' || out[0] === undefined || out.length < 3) return null;
+    const doneArgs = done === null || done.userIds.length === 0 ? [''] : [done.gameTime, ...done.userIds];
+    const out = (await FETCH.run(this.#redis, [this.name, runnerId, max, leaseMs, stealDelayMs, ...doneArgs])) as (string | number)[];
+    const lost = Number(out[1] ?? 0);
+    if (out[0] === '' || out[0] === undefined || out.length < 4) return { batch: null, lost };
     const gameTime = Number(out[0]);
     const userIds: UserId[] = [];
     const movedFrom = new Map<UserId, string>();
-    for (let i = 1; i + 1 < out.length; i += 2) {
+    for (let i = 2; i + 1 < out.length; i += 2) {
       const id = parseUserId(out[i]);
       if (userIds.includes(id)) continue;
       userIds.push(id);
-      const previous = out[i + 1]!;
+      const previous = String(out[i + 1]);
       if (previous !== '' && previous !== runnerId) movedFrom.set(id, previous);
     }
-    return { gameTime, userIds, movedFrom };
+    return { batch: { gameTime, userIds, movedFrom }, lost };
   }
 
   /** Runner: the players' tick is over (after every save settled, F2). Returns leases lost meanwhile. */

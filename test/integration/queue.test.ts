@@ -71,6 +71,21 @@ describe('users queue on Redis', { skip: redis.skip }, () => {
     assert.deepEqual(next?.userIds, ids('a'));
   });
 
+  test("marks a runner's previous batch done in the same call that fetches its next one", async () => {
+    await using queue = await open();
+    await queue.addMulti(4, ids('a', 'b', 'c'));
+    const first = await queue.markDoneAndFetch('r1', null, 2, 60_000, 60_000);
+    assert.deepEqual(first.batch?.userIds, ids('a', 'b'));
+    const second = await queue.markDoneAndFetch('r1', first.batch, 2, 60_000, 60_000);
+    assert.deepEqual(second.batch?.userIds, ids('c'));
+    assert.equal(second.lost, 0);
+    assert.deepEqual(await raw.lrange(queue.keys.processing, 0, -1), ['c'], 'a and b are done');
+    assert.equal(await raw.sismember(`${queue.name}Done:4`, 'a'), 1);
+    const last = await queue.markDoneAndFetch('r1', second.batch, 2, 60_000, 60_000);
+    assert.equal(last.batch, null);
+    assert.equal(await queue.size(), 0);
+  });
+
   test('renews the leases of a live runner, so its players are not re-queued', async () => {
     await using queue = await open();
     await queue.addMulti(1, ids('a'));
