@@ -35,8 +35,8 @@ export interface RunnerStats {
   players: number;
   /** Players that came from another runner (fresh isolate, reason `movedRunner`). */
   moved: number;
-  /** Batches fetched after `stop()` was called (always 0: stop means stop fetching, F52). */
-  fetchedAfterStop: number;
+  /** Players handed back unrun because `stop()` arrived while their fetch was on its way. */
+  released: number;
 }
 
 /**
@@ -50,7 +50,7 @@ export class QueueRunner {
   readonly #settings: RunnerSettings;
   readonly #hooks: QueueRunnerHooks;
   readonly #signal: { stopped: boolean; wake?: () => void } = { stopped: false };
-  readonly stats: RunnerStats = { batches: 0, players: 0, moved: 0, fetchedAfterStop: 0 };
+  readonly stats: RunnerStats = { batches: 0, players: 0, moved: 0, released: 0 };
   #inFlight: readonly UserId[] = [];
   #loop: Promise<void> | null = null;
 
@@ -108,7 +108,13 @@ export class QueueRunner {
           if (this.#queue.seen(this.#queue.keys.addChannel) === seen) await this.#queue.reap().catch((e: unknown) => this.#hooks.error?.(e, 'reap'));
           continue;
         }
-        if (this.#signal.stopped) this.stats.fetchedAfterStop++;
+        if (this.#signal.stopped) {
+          // Stop arrived while this fetch was on its way: stop means stop fetching (F52), so the
+          // batch goes straight back to the others instead of waiting for its leases to expire.
+          await this.#queue.release(runnerId, batch.userIds).catch((e: unknown) => this.#hooks.error?.(e, 'release'));
+          this.stats.released += batch.userIds.length;
+          break;
+        }
         if (await this.#runBatch(batch)) ran = batch;
       }
       if (ran !== null) this.#settle(ran, await this.#queue.markDone(runnerId, ran.gameTime, ran.userIds));

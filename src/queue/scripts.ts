@@ -193,6 +193,23 @@ if moved > 0 then redis.call('PUBLISH', 'queue_' .. p .. '_add', '1') end
 return moved
 `);
 
+/** ARGV: name, runner, ids... Hands fetched, never-run players back to the front of the shared list. */
+export const RELEASE = new LuaScript(`${PRELUDE}
+local n = 0
+for i = #ARGV, 3, -1 do
+  local id = ARGV[i]
+  if redis.call('HGET', p .. 'Owners', id) == ARGV[2] then
+    redis.call('LREM', p .. 'Processing', 1, id)
+    redis.call('ZREM', p .. 'Leases', id)
+    redis.call('HDEL', p .. 'Owners', id)
+    redis.call('RPUSH', p .. 'Pending', id)
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('PUBLISH', 'queue_' .. p .. '_add', '1') end
+return n
+`);
+
 /** ARGV: name. Players queued or in flight, over the shared list, processing and every runner's list. */
 export const COUNT = new LuaScript(`${PRELUDE}
 local n = redis.call('LLEN', p .. 'Pending') + redis.call('LLEN', p .. 'Processing')

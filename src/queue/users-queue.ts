@@ -1,7 +1,7 @@
 import { parseUserId, type UserId } from '../shared/ids.js';
 import { queueKeys, USERS_QUEUE, type QueueKeys } from './keys.js';
 import { connectRedis, createRedisClient, Doorbell, type RedisClient } from './redis-client.js';
-import { COUNT, ENQUEUE, FETCH, HEARTBEAT, LEAVE, MARK_DONE, REAP, RESET } from './scripts.js';
+import { COUNT, ENQUEUE, FETCH, HEARTBEAT, LEAVE, MARK_DONE, REAP, RELEASE, RESET } from './scripts.js';
 
 /** Players a runner took from the queue for one tick. */
 export interface FetchedBatch {
@@ -103,6 +103,12 @@ export class UsersQueue implements AsyncDisposable {
   async heartbeat(runnerId: string, leaseMs: number, userIds: readonly UserId[]): Promise<UserId[]> {
     const lost = (await HEARTBEAT.run(this.#redis, [this.name, runnerId, leaseMs, ...userIds])) as string[];
     return lost.map((id) => parseUserId(id));
+  }
+
+  /** Runner: hands players it fetched but will not run back to the front of the shared list. */
+  async release(runnerId: string, userIds: readonly UserId[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    return Number(await RELEASE.run(this.#redis, [this.name, runnerId, ...userIds]));
   }
 
   /** Runner: leaves the registry and hands its own list to the others (a clean shutdown). */

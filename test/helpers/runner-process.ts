@@ -10,7 +10,7 @@ export interface RunnerEvent {
   readonly movedFrom?: Readonly<Record<string, string>>;
   readonly movedRunner?: readonly string[];
   readonly committed?: number;
-  readonly fetchedAfterStop?: number;
+  readonly released?: number;
   readonly [key: string]: unknown;
 }
 

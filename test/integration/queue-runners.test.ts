@@ -152,7 +152,9 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     staying.send('go');
     const stopped = await leaving.waitFor((e) => e.event === 'stopped', 'stopped');
     assert.equal((await leaving.exited).code, 0);
-    assert.equal(stopped.fetchedAfterStop, 0);
+    const sigterm = leaving.events.findIndex((e) => e.event === 'sigterm');
+    assert.deepEqual(leaving.events.slice(sigterm).filter((e) => e.event === 'fetched'), [], 'nothing fetched after SIGTERM');
+    assert.equal(stopped.batches, 1);
     assert.deepEqual(new Set(leaving.ran(1)), new Set(held!.ids), 'it finished exactly the batch it held');
     assert.equal((await within(tick, 'the tick')).completed, true);
     await assertCommittedOnce(w.storage, 1, 150);

@@ -115,6 +115,15 @@ describe('users queue on Redis', { skip: redis.skip }, () => {
     assert.equal(own?.movedFrom.size, 0);
   });
 
+  test('a released batch goes back to the front of the shared list for the others', async () => {
+    await using queue = await open();
+    await queue.addMulti(1, ids('a', 'b', 'c'));
+    const held = await queue.fetch('r1', 2, 60_000, 60_000);
+    assert.equal(await queue.release('r1', held?.userIds ?? []), 2);
+    assert.equal(await queue.release('r2', ids('c')), 0, 'only the owner can release');
+    assert.deepEqual((await queue.fetch('r2', 3, 60_000, 60_000))?.userIds, ids('a', 'b', 'c'));
+  });
+
   test("a clean leave hands the runner's own list to the shared list at once", async () => {
     await using queue = await open();
     await queue.addMulti(1, ids('a', 'b'));
