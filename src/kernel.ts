@@ -195,6 +195,7 @@ export class Runtime implements AsyncDisposable {
    * Runs one tick for the given players only, on the same path as `runTick` (load, run, persist,
    * publish, telemetry): a runner process uses it for its share of a tick taken from the Redis queue.
    * `coldStart` forces a fresh isolate for the players listed, with that reason in telemetry.
+   * `tick:started` / `tick:finished` describe this call's players only.
    */
   async runPlayers(
     gameTime: number,

@@ -150,6 +150,16 @@ export class RedisTestStorage implements StoragePort {
     return report;
   }
 
+  /** Deletes every key of this test's namespace (its storage and a queue named after it). */
+  async deleteAll(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${this.#ns}*`, 'COUNT', 500);
+      if (keys.length > 0) await this.#redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     this.#redis.disconnect();
   }

@@ -52,10 +52,11 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
 
   /** Closes the test's connections and lets the remaining runners drain and exit. */
   async function teardown(w: { storage: RedisTestStorage; queue: UsersQueue }, remaining: readonly RunnerProcess[]): Promise<void> {
-    await w.queue.close();
-    await w.storage[Symbol.asyncDispose]();
     for (const r of remaining) r.kill('SIGTERM');
     await Promise.all(remaining.map((r) => r.exited));
+    await w.queue.close();
+    await w.storage.deleteAll();
+    await w.storage[Symbol.asyncDispose]();
   }
 
   /** Starts tick 1 once every runner is ready; resolves when each holds its first (stalled) batch. */

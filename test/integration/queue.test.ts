@@ -14,10 +14,21 @@ describe('users queue on Redis', { skip: redis.skip }, () => {
     raw = createRedisClient(url, 'queue-test-raw');
     await connectRedis(raw);
   });
-  after(() => raw.disconnect());
+
+  const names: string[] = [];
+  after(async () => {
+    // Leave nothing behind on a shared Redis: every key of every queue these tests made.
+    for (const name of names) {
+      const keys = await raw.keys(`${name}*`);
+      if (keys.length > 0) await raw.del(...keys);
+    }
+    raw.disconnect();
+  });
 
   async function open(): Promise<UsersQueue> {
-    const queue = new UsersQueue(url, uniqueName('tq'));
+    const name = uniqueName('tq');
+    names.push(name);
+    const queue = new UsersQueue(url, name);
     await queue.connect();
     return queue;
   }
