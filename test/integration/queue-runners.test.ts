@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openStorage } from '../../src/cli/queue.js';
 import { after, describe, test } from 'node:test';
 import { QueueTickCoordinator, resolveQueueOptions, UsersQueue, type QueueTickReport } from '../../src/index.js';
 import { probeRedis, uniqueName } from '../helpers/redis.js';
@@ -137,6 +140,37 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     await assertCommittedOnce(w.storage, 2, 200);
     assert.deepEqual(await w.storage.duplicateLog(), []);
     await teardown(w, [first, late]);
+  });
+
+  test('the runner command (re-executing itself with --no-node-snapshot) runs a tick and exits 0 on SIGTERM', async () => {
+    const name = uniqueName('tqc');
+    const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+    const env = { ...process.env, NODE_OPTIONS: (process.env.NODE_OPTIONS ?? '').replace(/--no-node-snapshot/g, '').trim() };
+    const child = spawn(process.execPath, [cli, 'runner', '--redis', url, '--queue', name, '--pool', '1', '--sample-players', '20', '--runner-id', 'cli1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await within(
+      new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes('"msg":"runner ready"')) resolve();
+        });
+        void exited.then(() => reject(new Error(`runner exited early: ${stderr}`)));
+      }),
+      'runner ready',
+    );
+    const queue = new UsersQueue(url, name);
+    await queue.connect();
+    const storage = openStorage({ kind: 'memory', samplePlayers: 20 });
+    const report = await within(new QueueTickCoordinator(queue, storage, resolveQueueOptions({ name, resetIntervalMs: 600_000 })).runTick(1), 'tick 1');
+    assert.equal(report.completed, true);
+    assert.equal(report.players, 20);
+    child.kill('SIGTERM');
+    assert.equal(await within(exited, 'exit after SIGTERM'), 0);
+    assert.match(stderr, /Got SIGTERM, disabling queue fetching/);
+    assert.match(stderr, /"players":20,.*"drained":true,"msg":"runner stopped"/);
+    await queue.resetAll();
+    await queue.close();
   });
 
   test('SIGTERM drains: the batch in flight finishes and is marked done, nothing more is fetched, the process exits 0', async () => {
