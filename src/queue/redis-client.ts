@@ -53,13 +53,13 @@ export class LuaScript {
 export class Doorbell {
   readonly #client: RedisClient;
   readonly #counts = new Map<string, number>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Map<string, Set<() => void>>();
 
   constructor(url: string, name: string) {
     this.#client = createRedisClient(url, name);
     this.#client.on('message', (channel: string) => {
       this.#counts.set(channel, (this.#counts.get(channel) ?? 0) + 1);
-      for (const wake of this.#waiters) wake();
+      for (const wake of [...(this.#waiters.get(channel) ?? [])]) wake();
     });
     // Errors are retried by the connection; a missed message is covered by the waiter's timeout.
     this.#client.on('error', () => undefined);
@@ -75,24 +75,26 @@ export class Doorbell {
     return this.#counts.get(channel) ?? 0;
   }
 
-  /** Resolves when any message arrives after `since` (a `count` taken earlier), or after `timeoutMs`. */
+  /** Resolves when a message on `channel` arrives after `since` (a `count` taken earlier), or after `timeoutMs`. */
   wait(channel: string, since: number, timeoutMs: number, signal?: { stopped: boolean; wake?: () => void }): Promise<void> {
     if (this.count(channel) !== since) return Promise.resolve();
+    const waiters = this.#waiters.get(channel) ?? new Set<() => void>();
+    this.#waiters.set(channel, waiters);
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.#waiters.delete(done);
+        waiters.delete(done);
         if (signal) delete signal.wake;
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      this.#waiters.add(done);
+      waiters.add(done);
       if (signal) signal.wake = done;
     });
   }
 
   async close(): Promise<void> {
-    for (const wake of [...this.#waiters]) wake();
+    for (const waiters of this.#waiters.values()) for (const wake of [...waiters]) wake();
     this.#client.disconnect();
   }
 }

@@ -132,9 +132,14 @@ export class UsersQueue implements AsyncDisposable {
    */
   async whenAllDone(timeoutMs: number, checkEveryMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;
+    let reapedAt = -Infinity;
     for (;;) {
       const seen = this.#doorbell?.count(this.keys.doneChannel) ?? 0;
-      await this.reap();
+      // Reap on the check interval, not on every done message (a tick has many).
+      if (performance.now() - reapedAt >= checkEveryMs) {
+        reapedAt = performance.now();
+        await this.reap();
+      }
       if ((await this.size()) === 0) {
         await this.#redis.publish(this.keys.drainedChannel, '1');
         return true;
