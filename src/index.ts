@@ -17,3 +17,6 @@ export { throttledMessage } from './coordinator/index.js';
 export type { KernelNotice } from './storage/port.js';
 export { ThrottleRegistry, type ThrottleSettings, type ThrottleState } from './scheduler/index.js';
 export { createSinkLogger, Monitor, Watchdog, watchdogMessage, type IsolateInfo } from './telemetry/index.js';
+export { QUEUE_OPTIONS, resolveQueueOptions, type QueueOptions, type ResolvedQueueOptions } from './options.js';
+export { QueueRunner, QueueTickCoordinator, USERS_QUEUE, UsersQueue, queueKeys } from './queue/index.js';
+export type { FetchedBatch, PlayerBatchRunner, QueueRunnerHooks, QueueTickReport, ResetReport, RunnerSettings, RunnerStats } from './queue/index.js';

@@ -7,6 +7,7 @@ import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './opt
 import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
 import { hashModules, parseUserId, type Modules, type UserId } from './shared/ids.js';
+import type { ColdStartReason } from './shared/outcome.js';
 import type { ConsoleCommand, CpuLimits, ForeignSegment, MmoCpuState, RunRequest, RunResult } from './shared/protocol.js';
 import { MemoryStorage } from './storage/memory.js';
 import type { StoragePort } from './storage/port.js';
@@ -250,15 +251,34 @@ export class Runtime implements AsyncDisposable {
    */
   async runTick(gameTime: number): Promise<TickReport> {
     if (!Number.isInteger(gameTime) || gameTime < 0) throw new KernelError(ErrorCode.invalidRequest, `runTick: gameTime must be a non-negative integer, got ${String(gameTime)}`);
-    return this.#exclusive(async () => {
-      this.#hungThisTick = false;
-      this.#gameTime = gameTime;
-      const report = await this.#coordinator.runTick(gameTime, (players) => this.#bus.emit('tick:started', { gameTime, players }));
-      const { results: _results, ...summary } = report;
-      this.#bus.emit('tick:finished', summary);
-      if (this.#hungThisTick) this.#escalate();
-      return report;
-    });
+    return this.#exclusive(() => this.#tick(gameTime, (onStart) => this.#coordinator.runTick(gameTime, onStart)));
+  }
+
+  /**
+   * Runs one tick for the given players only, on the same path as `runTick` (load, run, persist,
+   * publish, telemetry): a runner process uses it for its share of a tick taken from the Redis queue.
+   * `coldStart` forces a fresh isolate for the players listed, with that reason in telemetry.
+   * `tick:started` / `tick:finished` describe this call's players only.
+   */
+  async runPlayers(
+    gameTime: number,
+    userIds: readonly UserId[],
+    options: { readonly coldStart?: ReadonlyMap<UserId, ColdStartReason> } = {},
+  ): Promise<TickReport> {
+    if (!Number.isInteger(gameTime) || gameTime < 0) throw new KernelError(ErrorCode.invalidRequest, `runPlayers: gameTime must be a non-negative integer, got ${String(gameTime)}`);
+    const ids = userIds.map((id) => parseUserId(id));
+    if (new Set(ids).size !== ids.length) throw new KernelError(ErrorCode.invalidRequest, 'runPlayers: a player appears twice in one call');
+    return this.#exclusive(() => this.#tick(gameTime, (onStart) => this.#coordinator.runPlayers(gameTime, ids, onStart, options.coldStart)));
+  }
+
+  async #tick(gameTime: number, run: (onStart: (players: number) => void) => Promise<TickReport>): Promise<TickReport> {
+    this.#hungThisTick = false;
+    this.#gameTime = gameTime;
+    const report = await run((players) => this.#bus.emit('tick:started', { gameTime, players }));
+    const { results: _results, ...summary } = report;
+    this.#bus.emit('tick:finished', summary);
+    if (this.#hungThisTick) this.#escalate();
+    return report;
   }
 
   /**

@@ -228,3 +228,51 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
   out.onFatal = onFatal;
   return Object.freeze(out) as unknown as ResolvedOptions;
 }
+
+/** Options of the Redis users queue shared by runner processes (`src/queue/`). */
+export interface QueueOptions {
+  /** Queue name; `usersIvm` is the official one (spec 1.0). @default 'usersIvm' */
+  name?: string;
+  /** A fetched player's lease, in ms: a runner silent this long is presumed dead and its players are re-queued. @default 2000 */
+  leaseMs?: number;
+  /** Ms after the tick started before a runner takes players waiting in another live runner's list (work stealing). @default 500 */
+  stealDelayMs?: number;
+  /** Main loop: ms to wait for the users stage before resetting the queue (official `mainLoopResetInterval`, F3). @default 5000 */
+  resetIntervalMs?: number;
+  /** Runner: players fetched at once per worker thread of its pool. @default 8 */
+  fetchPerWorker?: number;
+  /** Runner: ms a SIGTERM waits for in-flight players before exiting anyway (their leases then expire). @default 30000 */
+  drainTimeoutMs?: number;
+}
+
+export type ResolvedQueueOptions = { readonly [K in keyof QueueOptions]-?: Exclude<QueueOptions[K], undefined> };
+
+/** The queue options table: one row per option, with range and default. */
+export const QUEUE_OPTIONS = {
+  name: { kind: 'string', pattern: /^[A-Za-z0-9_.-]{1,64}$/, default: 'usersIvm' },
+  leaseMs: { kind: 'int', min: 100, max: 600_000, default: () => 2000 },
+  stealDelayMs: { kind: 'int', min: 0, max: 600_000, default: () => 500 },
+  resetIntervalMs: { kind: 'int', min: 10, max: 3600_000, default: () => 5000 },
+  fetchPerWorker: { kind: 'int', min: 1, max: 10_000, default: () => 8 },
+  drainTimeoutMs: { kind: 'int', min: 0, max: 3600_000, default: () => 30_000 },
+} as const satisfies Record<keyof QueueOptions, IntSpec | StringSpec>;
+
+/** Validates the queue options once; throws `InvalidOptionError` naming the option and the bad value. */
+export function resolveQueueOptions(input: QueueOptions = {}): ResolvedQueueOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    if (!(key in QUEUE_OPTIONS)) throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], 'a known queue option name');
+  }
+  for (const [name, spec] of Object.entries(QUEUE_OPTIONS) as [string, IntSpec | StringSpec][]) {
+    const value = (input as Record<string, unknown>)[name];
+    if (spec.kind === 'int') {
+      if (value === undefined) out[name] = spec.default();
+      else if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+        throw new InvalidOptionError(name, value, `an integer from ${spec.min} to ${spec.max}`);
+      } else out[name] = value;
+    } else if (value === undefined) out[name] = spec.default;
+    else if (typeof value !== 'string' || !spec.pattern.test(value)) throw new InvalidOptionError(name, value, `a string matching ${spec.pattern}`);
+    else out[name] = value;
+  }
+  return Object.freeze(out) as ResolvedQueueOptions;
+}

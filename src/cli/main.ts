@@ -3,10 +3,11 @@
  * Command line: `screeps-kernel demo [--players N] [--ticks N] [--pool N]`.
  * Re-executes itself with `--no-node-snapshot` when started without it (isolated-vm needs it).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { hasNoNodeSnapshot } from '../kernel.js';
 import { parseArgs } from './args.js';
 import { runDemo } from './demo.js';
+import { parseStorageKind, runMainLoop, runRunner } from './queue.js';
 
 const USAGE = `usage: screeps-kernel <command> [options]
 
@@ -14,12 +15,22 @@ commands:
   demo      run sample players on the in-memory store
             --players N (default 300)  --ticks N (default 20)  --pool N (default: cores)
             --metrics-port N  serve /metrics, /runtime/isolates, /healthz on 127.0.0.1:N while it runs
+  runner    take players from the Redis users queue and run them, until SIGTERM
+            --redis URL  --pool N  --runner-id ID (default host:pid)  --queue NAME (default usersIvm)
+            --lease-ms N  --steal-delay-ms N  --fetch-per-worker N  --drain-timeout-ms N
+            --storage memory|redis+mongo (default memory)  --sample-players N (memory only)
+  main-loop enqueue each tick's players on the Redis users queue and wait for the runners
+            --redis URL  --ticks N (default 10)  --start-tick N (default 1)  --min-tick-ms N (default 1000)
+            --queue NAME  --lease-ms N  --reset-interval-ms N (default 5000)
+            --storage memory|redis+mongo  --sample-players N  --quiet
 `;
 
 async function main(argv: string[]): Promise<number> {
   if (!hasNoNodeSnapshot()) {
-    const child = spawnSync(process.execPath, ['--no-node-snapshot', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
-    return child.status ?? 1;
+    const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+    // A runner drains on SIGTERM (F52): the signal must reach the re-executed process.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => child.kill(signal));
+    return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   }
   const [command, ...rest] = argv;
   switch (command) {
@@ -34,6 +45,35 @@ async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
+    case 'runner': {
+      const args = parseArgs(rest, { ...QUEUE_ARGS, pool: 'int', 'runner-id': 'string', 'steal-delay-ms': 'int', 'fetch-per-worker': 'int', 'drain-timeout-ms': 'int' });
+      await runRunner({
+        redisUrl: redisUrl(args),
+        ...(args['runner-id'] !== undefined ? { runnerId: args['runner-id'] as string } : {}),
+        ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
+        storage: storageChoice(args),
+        queue: {
+          ...queueArgs(args),
+          ...(args['steal-delay-ms'] !== undefined ? { stealDelayMs: args['steal-delay-ms'] as number } : {}),
+          ...(args['fetch-per-worker'] !== undefined ? { fetchPerWorker: args['fetch-per-worker'] as number } : {}),
+          ...(args['drain-timeout-ms'] !== undefined ? { drainTimeoutMs: args['drain-timeout-ms'] as number } : {}),
+        },
+      });
+      return 0;
+    }
+    case 'main-loop': {
+      const args = parseArgs(rest, { ...QUEUE_ARGS, ticks: 'int', 'start-tick': 'int', 'min-tick-ms': 'int', 'reset-interval-ms': 'int', quiet: 'flag' });
+      await runMainLoop({
+        redisUrl: redisUrl(args),
+        ticks: (args.ticks as number | undefined) ?? 10,
+        startTick: (args['start-tick'] as number | undefined) ?? 1,
+        minTickMs: (args['min-tick-ms'] as number | undefined) ?? 1000,
+        storage: storageChoice(args),
+        queue: { ...queueArgs(args), ...(args['reset-interval-ms'] !== undefined ? { resetIntervalMs: args['reset-interval-ms'] as number } : {}) },
+        quiet: args.quiet === true,
+      });
+      return 0;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -43,6 +83,26 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
       return 1;
   }
+}
+
+const QUEUE_ARGS = { redis: 'string', queue: 'string', 'lease-ms': 'int', storage: 'string', 'sample-players': 'int' } as const;
+type Args = Record<string, string | number | boolean>;
+
+function redisUrl(args: Args): string {
+  const url = args.redis ?? process.env.REDIS_URL;
+  if (typeof url !== 'string') throw new Error('--redis URL is required (or set REDIS_URL)');
+  return url;
+}
+
+function storageChoice(args: Args): { kind: ReturnType<typeof parseStorageKind>; samplePlayers: number } {
+  return { kind: parseStorageKind(args.storage), samplePlayers: (args['sample-players'] as number | undefined) ?? 0 };
+}
+
+function queueArgs(args: Args): { name?: string; leaseMs?: number } {
+  return {
+    ...(args.queue !== undefined ? { name: args.queue as string } : {}),
+    ...(args['lease-ms'] !== undefined ? { leaseMs: args['lease-ms'] as number } : {}),
+  };
 }
 
 main(process.argv.slice(2)).then(

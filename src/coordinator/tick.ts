@@ -88,6 +88,7 @@ export class TickCoordinator {
   readonly #knownCode = new Map<UserId, { hash: CodeHash; timestamp: number }>();
   readonly #quarantine = new Set<UserId>();
   #pending = new Map<UserId, Pending>();
+  #coldStart: ReadonlyMap<UserId, ColdStartReason> = new Map();
 
   constructor(storage: StoragePort, scheduler: TickScheduler, settings: TickSettings, hooks: TickHooks, guards: TickGuards = NO_GUARDS) {
     this.#storage = storage;
@@ -116,9 +117,23 @@ export class TickCoordinator {
   }
 
   async runTick(gameTime: number, onStart: (players: number) => void): Promise<TickReport> {
+    return this.runPlayers(gameTime, await this.#storage.activeUsers(), onStart);
+  }
+
+  /**
+   * The same path as `runTick` for a given list of players (a runner's share of a tick taken from the
+   * Redis queue). `coldStart` forces a fresh isolate for the players listed (e.g. a player that last
+   * ran in another runner process, whose globals here would be stale).
+   */
+  async runPlayers(
+    gameTime: number,
+    userIds: readonly UserId[],
+    onStart: (players: number) => void,
+    coldStart: ReadonlyMap<UserId, ColdStartReason> = new Map(),
+  ): Promise<TickReport> {
     const started = performance.now();
-    const userIds = await this.#storage.activeUsers();
     onStart(userIds.length);
+    this.#coldStart = coldStart;
     const reports: PlayerTickReport[] = [];
     const commits: Promise<void>[] = [];
     this.#pending = new Map();
@@ -176,7 +191,8 @@ export class TickCoordinator {
           continue;
         }
         // Taken only now, when the player really runs: a skipped tick must not swallow a pending restart.
-        const coldStart = this.#guards.takeColdStart(userId);
+        const guarded = this.#guards.takeColdStart(userId);
+        const coldStart = this.#coldStart.get(userId) ?? guarded;
         const full: RunRequest = { ...request, cpu: gate.limits, ...(coldStart !== undefined ? { coldStart } : {}) };
         this.#pending.set(userId, { user: context.user, request: full, loadMs });
         const slot = this.#scheduler.slotOf(userId);
@@ -201,6 +217,7 @@ export class TickCoordinator {
       reports.push(this.#report(gameTime, userId, 'internalError', [], pending.user, false, pending.loadMs));
     }
     this.#pending = new Map();
+    this.#coldStart = new Map();
     const outcomes: Partial<Record<OutcomeKind, number>> = {};
     let billedCpuMs = 0;
     let coldStarts = 0;

@@ -41,6 +41,8 @@ export const ColdStartReason = {
   halted: 'halted',
   idleEvicted: 'idleEvicted',
   movedWorker: 'movedWorker',
+  /** The player last ran in another runner process (the Redis queue moved it): its isolate there is lost. */
+  movedRunner: 'movedRunner',
   heapNearLimit: 'heapNearLimit',
   watchdog: 'watchdog',
   workerReplaced: 'workerReplaced',
