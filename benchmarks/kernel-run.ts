@@ -2,6 +2,7 @@
  * Runs the kernel the way a server does (`runTick` against a store) for the scenario modules: seeds the
  * players, warms up, times each repetition, and collects CPU, RSS and billing figures.
  */
+import { readFileSync } from 'node:fs';
 import { createRuntime, MemoryStorage, type Runtime, type RuntimeOptions, type StoragePort, type TickReport } from '../src/index.js';
 import { median, processCpuMs, summarise, type ScenarioParams, type ScenarioResult } from './measure.js';
 import { mixKind, realisticMemory, sourceOf, type PlayerKind } from './players.js';
@@ -14,19 +15,31 @@ export interface KernelSetup {
   readonly storage?: StoragePort;
 }
 
+/** CPU ns of the calling (main) thread, from /proc (Node 20 has no per-thread CPU API); NaN elsewhere. */
+function mainThreadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function kindFor(params: ScenarioParams): (index: number) => PlayerKind {
   return params.kind === 'mix' ? mixKind : () => params.kind as PlayerKind;
 }
 
-/** Seeds `players` users on a MemoryStorage (big CPU bucket so no one is throttled by F6). */
-export function seedMemoryStorage(storage: MemoryStorage, players: number, kindOf: (i: number) => PlayerKind, prefix = 'u'): void {
+/**
+ * Seeds `players` users on a MemoryStorage with `cpu: 100`. A big bucket keeps CPU-heavy players from
+ * being throttled (F6); the hostile mix starts with an empty bucket so a timeout costs 100 ms, not 500.
+ */
+export function seedMemoryStorage(storage: MemoryStorage, players: number, kindOf: (i: number) => PlayerKind, prefix = 'u', cpuAvailable = 10_000): void {
   const sources = new Map<PlayerKind, string>();
   const memory = realisticMemory();
   for (let i = 0; i < players; i++) {
     const kind = kindOf(i);
     let main = sources.get(kind);
     if (main === undefined) sources.set(kind, (main = sourceOf(kind)));
-    storage.addUser({ id: `${prefix}${i}`, cpu: 100, cpuAvailable: 10_000, modules: { main }, ...(kind === 'realistic' ? { memory } : {}) });
+    storage.addUser({ id: `${prefix}${i}`, cpu: 100, cpuAvailable, modules: { main }, ...(kind === 'realistic' ? { memory } : {}) });
   }
 }
 
@@ -58,7 +71,7 @@ export async function runKernelTicks(scenario: string, params: ScenarioParams, s
   let storage = setup.storage;
   if (storage === undefined) {
     const memory = new MemoryStorage();
-    seedMemoryStorage(memory, params.players, kindOf);
+    seedMemoryStorage(memory, params.players, kindOf, 'u', params.kind === 'mix' ? 0 : 10_000);
     storage = memory;
   }
   return withRuntime(kernelOptions(params, { storage, ...setup.options }), async (runtime) => {
@@ -73,14 +86,17 @@ export async function runKernelTicks(scenario: string, params: ScenarioParams, s
     errors = 0;
     const samples: number[] = [];
     const cpu: number[] = [];
+    const mainCpu: number[] = [];
     let billed = 0;
     let real = 0;
     const outcomes: Record<string, number> = {};
     for (let i = 0; i < params.repeat; i++) {
       const c0 = processCpuMs();
+      const m0 = mainThreadCpuNs();
       const t0 = performance.now();
       const report = await runtime.runTick(time++);
       samples.push(performance.now() - t0);
+      mainCpu.push(mainThreadCpuNs() - m0);
       const c = processCpuMs() - c0;
       cpu.push(c);
       real += c;
@@ -96,6 +112,7 @@ export async function runKernelTicks(scenario: string, params: ScenarioParams, s
         rssPerIsolateMb: (rssWarm - rssReady) / 2 ** 20 / Math.max(1, params.players),
         billedOverRealCpu: real > 0 ? billed / real : Number.NaN,
         processCpuPerPlayerTickUs: (median(cpu) * 1000) / Math.max(1, params.players),
+        mainThreadCpuPerPlayerTickUs: median(mainCpu) / 1000 / Math.max(1, params.players),
         ...outcomes,
       },
       errors,

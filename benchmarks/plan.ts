@@ -19,7 +19,7 @@ const MB_PER_ISOLATE_BUDGET = 3;
 export function plan(quick: boolean, cores: number): Job[] {
   const w = quick ? 1 : 3;
   const r = quick ? 3 : 8;
-  const n = quick ? { trivial: 200, realistic: 50, heavy: 8, fresh: 30, mix: 100, first: 5 } : { trivial: 1000, realistic: 500, heavy: 40, fresh: 200, mix: 400, first: 20 };
+  const n = quick ? { trivial: 200, realistic: 50, heavy: 8, fresh: 30, mix: 100, first: 5 } : { trivial: 1000, realistic: 500, heavy: 16, fresh: 200, mix: 200, first: 20 };
   const jobs: Job[] = [];
   const add = (scenario: string, kind: string, players: number, poolSize: number, extra?: Record<string, number>, warmup = w, repeat = r): void => {
     const params: ScenarioParams = { players, poolSize, kind, warmup, repeat, ...(extra ? { extra } : {}) };
@@ -64,7 +64,7 @@ export interface Comparison {
 
 /** Builds the target table from the results of one run. */
 export function compare(results: ReadonlyMap<string, ScenarioResult>, quick: boolean, cores: number): Comparison[] {
-  const n = quick ? { trivial: 200, realistic: 50, heavy: 8, fresh: 30, first: 5 } : { trivial: 1000, realistic: 500, heavy: 40, fresh: 200, first: 20 };
+  const n = quick ? { trivial: 200, realistic: 50, heavy: 8, fresh: 30, first: 5 } : { trivial: 1000, realistic: 500, heavy: 16, fresh: 200, first: 20 };
   const get = (id: string): ScenarioResult | undefined => {
     const r = results.get(id);
     return r && r.skipped === undefined ? r : undefined;

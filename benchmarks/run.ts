@@ -3,7 +3,7 @@
  * Runs every scenario in its own child process, shows a progress bar, prints the results and the target
  * table, and writes benchmarks/results/: a JSON record per run (git-ignored), SUMMARY.md and chart.svg.
  * It exits non-zero only when the harness itself breaks (a scenario process fails), never on a target.
- * Options: --quick, --only <substring of a job id>.
+ * Options: --quick, --only <substring of a job id>, --node-flags '<extra V8/Node flags for every scenario process>'.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,9 +21,9 @@ const RUNNER = path.join(HERE, 'scenario-runner.js');
 /** A scenario process that runs longer than this is a broken harness, not a slow machine. */
 const SCENARIO_DEADLINE_MS = 15 * 60_000;
 
-function runJob(job: Job): Promise<ScenarioResult> {
+function runJob(job: Job, nodeFlags: readonly string[]): Promise<ScenarioResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', RUNNER, job.scenario, JSON.stringify(job.params)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--no-node-snapshot', ...nodeFlags, RUNNER, job.scenario, JSON.stringify(job.params)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,9 +42,11 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const flagText = args.includes('--node-flags') ? (args[args.indexOf('--node-flags') + 1] ?? '') : '';
+  const nodeFlags = flagText.split(/\s+/).filter((f) => f !== '');
   const env = environment(ROOT);
   const jobs = plan(quick, env.cores).filter((j) => only === undefined || j.id.includes(only));
-  const command = `npm run bench${quick || only ? ' --' : ''}${quick ? ' --quick' : ''}${only ? ` --only '${only}'` : ''}`;
+  const command = `npm run bench${quick || only || flagText ? ' --' : ''}${quick ? ' --quick' : ''}${only ? ` --only '${only}'` : ''}${flagText ? ` --node-flags '${flagText}'` : ''}`;
   const results: { id: string; result: ScenarioResult }[] = [];
   const failures: string[] = [];
   const tty = process.stderr.isTTY;
@@ -55,7 +57,7 @@ async function main(): Promise<number> {
       continue;
     }
     try {
-      results.push({ id: job.id, result: await runJob(job) });
+      results.push({ id: job.id, result: await runJob(job, nodeFlags) });
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
     }
@@ -65,7 +67,7 @@ async function main(): Promise<number> {
   const record: RunRecord = { command, quick, environment: env, results, comparisons: compare(byId, quick, env.cores) };
   mkdirSync(RESULTS, { recursive: true });
   const stamp = env.date.replace(/[:.]/g, '-');
-  const suffix = quick ? '.quick' : only ? '.partial' : '';
+  const suffix = quick ? '.quick' : only || flagText ? '.partial' : '';
   writeFileSync(path.join(RESULTS, `${stamp}${suffix}.json`), `${JSON.stringify(record, null, 2)}\n`);
   writeFileSync(path.join(RESULTS, `latest${suffix}.json`), `${JSON.stringify(record, null, 2)}\n`);
   // Only a full run replaces the committed summary and chart.
