@@ -29,7 +29,7 @@ export function resultRows(record: RunRecord): string[][] {
 
 export function comparisonRows(record: RunRecord): string[][] {
   const rows = [['comparison', 'value', 'target', 'met']];
-  for (const c of record.comparisons) rows.push([c.name, fmt(c.value, c.value !== null && Math.abs(c.value) < 10 ? 3 : 1), c.target, c.met === null ? 'n/a' : c.met ? 'yes' : 'NO']);
+  for (const c of record.comparisons) rows.push([c.name, fmt(c.value, c.value !== null && Math.abs(c.value) < 10 ? 3 : 1), c.target, c.met === null ? '-' : c.met ? 'yes' : 'NO']);
   return rows;
 }
 

@@ -59,7 +59,10 @@ async function main(): Promise<number> {
     try {
       results.push({ id: job.id, result: await runJob(job, nodeFlags) });
     } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(message);
+      // Kept in the summary: a scenario whose process died is a finding, not a gap in the table.
+      results.push({ id: job.id, result: skipped(job.scenario, job.params, `FAILED: ${message.split('\n').slice(0, 2).join(' ').slice(0, 300)}`) });
     }
   }
   process.stderr.write(tty ? `\r\x1b[K${progressLine(jobs.length, jobs.length, null)}\n` : `${progressLine(jobs.length, jobs.length, null)}\n`);
