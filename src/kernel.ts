@@ -301,7 +301,10 @@ export class Runtime implements AsyncDisposable {
         const bySlot = new Map<number, RunRequest[]>();
         for (const r of normalised) {
           const slot = this.#placement.slotOf(r.userId);
-          bySlot.set(slot, [...(bySlot.get(slot) ?? []), r]);
+          // Appended in place: copying the list per player made a large execute() quadratic.
+          const list = bySlot.get(slot);
+          if (list === undefined) bySlot.set(slot, [r]);
+          else list.push(r);
         }
         for (const [slot, list] of bySlot) this.#dispatcher.submit(slot, list);
         await this.#dispatcher.drain();

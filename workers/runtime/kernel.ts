@@ -10,10 +10,12 @@ import { capWebAssembly } from './wasm.js';
 /** What the host finds on `globalThis.__kernel` after install (it keeps references, then deletes it). */
 export interface KernelEntry {
   define(name: string, kind: 'js' | 'binary' | 'error', value: unknown): void;
-  tick(payloadJson: string): string;
+  /** Memory travels as its own string argument: nesting it in the JSON payload escaped it twice per tick. */
+  tick(payloadJson: string, memory: string): string;
   /** `tick` and `finish` in one crossing, for the common tick without console commands. */
-  run(payloadJson: string): string;
+  run(payloadJson: string, memory: string): string;
   commands(commandsJson: string): string;
+  /** `<output JSON>\n<0 | 1 + new Memory string>`: see `MEMORY_SEPARATOR` in the sandbox. */
   finish(): string;
 }
 
@@ -109,9 +111,10 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     else modules[name] = { fn: value as (m: { exports: unknown }, e: unknown) => void };
   }
 
-  function tick(payloadJson: string): string {
+  function tick(payloadJson: string, memory: string): string {
     lastOutput = null;
     const payload = parse(payloadJson) as TickPayload;
+    payload.memory = memory;
     const segments = create(null) as Record<string, unknown>;
     for (const id of keys(payload.segments)) segments[id] = payload.segments[id];
     const s: TickState = {
@@ -211,7 +214,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   function finish(): string {
     const s = state;
     if (s === null) {
-      const out = lastOutput ?? stringify({ error: 'no tick in progress' });
+      const out = lastOutput ?? `${stringify({ error: 'no tick in progress' })}\n0`;
       lastOutput = null;
       return out;
     }
@@ -244,7 +247,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       consumedCommands: s.consumed,
       getUsedMs,
     };
-    if (s.memory !== payload.memory) out.memory = s.memory;
+    // The new Memory is appended after the JSON (below), not escaped inside it.
     // F32 with deliberate fixes: only segments written this tick are saved; an invalid one is reported
     // to the player and skipped, the rest of the tick is still saved.
     const written = create(null) as Record<string, string>;
@@ -282,14 +285,17 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     if (hasVisuals) out.visuals = s.visuals;
     out.errors = s.errors;
     state = null;
-    lastOutput = stringify(out);
+    // JSON text never holds a raw newline, so the first "\n" separates the output from the Memory.
+    lastOutput = s.memory !== payload.memory ? `${stringify(out)}\n1${s.memory}` : `${stringify(out)}\n0`;
     return lastOutput;
   }
 
-  function run(payloadJson: string): string {
+  function run(payloadJson: string, memory: string): string {
     lastOutput = null;
-    const status = tick(payloadJson);
-    return `{"tick":${status},"output":${finish()}}`;
+    const status = tick(payloadJson, memory);
+    const done = finish();
+    const cut = done.indexOf('\n');
+    return `{"tick":${status},"output":${done.slice(0, cut)}}${done.slice(cut)}`;
   }
 
   return { define, tick, run, commands, finish };

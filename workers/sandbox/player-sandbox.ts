@@ -35,8 +35,8 @@ const wrapModule = (name: string, code: string): string =>
   `__kernel.define(${JSON.stringify(name)}, 'js', function __module(module, exports) {\n${code}\n});`;
 
 type RunnerRefs = {
-  readonly run: ivm.Reference<(payload: string) => string>;
-  readonly tick: ivm.Reference<(payload: string) => string>;
+  readonly run: ivm.Reference<(payload: string, memory: string) => string>;
+  readonly tick: ivm.Reference<(payload: string, memory: string) => string>;
   readonly commands: ivm.Reference<(commands: string) => string>;
   readonly finish: ivm.Reference<() => string>;
 };
@@ -152,7 +152,6 @@ export class PlayerSandbox {
       username: request.username,
       codeTimestamp: request.code.timestamp,
       cpu: request.cpu,
-      memory: request.memory,
       segments: request.segments,
       foreignSegment: request.foreignSegment,
       interShard: request.interShard,
@@ -168,14 +167,13 @@ export class PlayerSandbox {
     const cpu0 = clock.now();
     try {
       if (request.consoleCommands.length === 0) {
-        const result = JSON.parse(this.#refs.run.applySync(undefined, [payload], { timeout })) as {
-          tick: { status: string };
-          output: PlayerOutput & { errors?: string[] };
-        };
+        const text = this.#refs.run.applySync(undefined, [payload, request.memory], { timeout });
+        const { json, memory } = splitMemory(text);
+        const result = JSON.parse(json) as { tick: { status: string }; output: PlayerOutput & { errors?: string[] } };
         if (result.tick.status === 'error') outcome = 'scriptError';
-        output = result.output;
+        output = withMemory(result.output, memory);
       } else {
-        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload], { timeout })) as { status: string });
+        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload, request.memory], { timeout })) as { status: string });
         if ('failure' in status) failure = status.failure;
         else if (status.value.status === 'error') outcome = 'scriptError';
         if (failure === undefined || failure.kind === 'timedOut') {
@@ -238,7 +236,10 @@ export class PlayerSandbox {
   /** Collects the tick's results; a failure here (timeout, disposal) is reported through `onFailure`. */
   #finish(timeout: number, onFailure: (failure: Failure) => void): (PlayerOutput & { errors?: string[] }) | undefined {
     if (this.#isolate.isDisposed) return undefined;
-    const done = this.#call(() => JSON.parse(this.#refs.finish.applySync(undefined, [], { timeout })) as PlayerOutput & { errors?: string[] });
+    const done = this.#call(() => {
+      const { json, memory } = splitMemory(this.#refs.finish.applySync(undefined, [], { timeout }));
+      return withMemory(JSON.parse(json) as PlayerOutput & { errors?: string[] }, memory);
+    });
     if ('failure' in done) {
       onFailure(done.failure);
       return undefined;
@@ -265,6 +266,22 @@ export class PlayerSandbox {
       this.#isolate.dispose();
     }
   }
+}
+
+/**
+ * The in-isolate kernel returns `<JSON>\n0` or `<JSON>\n1<new Memory>`: Memory (often 50 KB or more of
+ * JSON text) travels beside the output instead of escaped inside it, which cost a stringify and a parse
+ * of the whole Memory in each direction every tick.
+ */
+function splitMemory(text: string): { json: string; memory: string | undefined } {
+  const cut = text.indexOf('\n');
+  if (cut === -1) return { json: text, memory: undefined };
+  return { json: text.slice(0, cut), memory: text.charCodeAt(cut + 1) === 49 /* '1' */ ? text.slice(cut + 2) : undefined };
+}
+
+function withMemory<T extends object>(output: T, memory: string | undefined): T {
+  if (memory !== undefined && 'intents' in output) (output as { memory?: string }).memory = memory;
+  return output;
 }
 
 function stripErrors(output: PlayerOutput & { errors?: string[] }): PlayerOutput {

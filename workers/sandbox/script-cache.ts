@@ -9,15 +9,22 @@ import { LruMap } from '../../src/shared/lru.js';
  */
 export class ScriptCache {
   readonly #entries: LruMap<string, ivm.ExternalCopy<ArrayBuffer>>;
+  /** `scriptCacheEntries: 0` turns the cache off: no cachedData is produced or consumed. */
+  readonly #enabled: boolean;
   hits = 0;
   misses = 0;
   rejected = 0;
 
   constructor(maxEntries: number) {
+    this.#enabled = maxEntries > 0;
     this.#entries = new LruMap(Math.max(1, maxEntries), () => 1, (_key, copy) => copy.release());
   }
 
   compile(isolate: ivm.Isolate, key: string, source: string, options: { filename: string; lineOffset?: number }): ivm.Script {
+    if (!this.#enabled) {
+      this.misses++;
+      return isolate.compileScriptSync(source, options);
+    }
     const cachedData = this.#entries.get(key);
     if (cachedData !== undefined) {
       const script = isolate.compileScriptSync(source, { ...options, cachedData }) as ivm.Script & { cachedDataRejected?: boolean };
