@@ -37,7 +37,10 @@ export function plan(quick: boolean, cores: number): Job[] {
     add('kernel', 'heavy', n.heavy, pool);
   }
   add('floor', 'heavy', n.heavy, cores);
-  add('kernel', 'mix', n.mix, cores);
+  // The hostile mix disposes isolates at their memory limit; isolated-vm has aborted the process once in
+  // about ten such runs (an upstream assertion after a memory-limit disposal), so the CI smoke run
+  // leaves it out and only the full run measures it.
+  if (!quick) add('kernel', 'mix', n.mix, cores);
   add('kernel', 'spin', 4, Math.min(2, cores), undefined, 1, quick ? 2 : 5);
   add('first-tick', 'bundle200k', n.first, cores, { scriptCacheEntries: 512 }, 1, quick ? 2 : 5);
   add('first-tick', 'bundle200k', n.first, cores, { scriptCacheEntries: 0 }, 1, quick ? 2 : 5);
