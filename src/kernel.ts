@@ -1,6 +1,7 @@
 /**
  * Composition root: the only file that wires the rooms together.
  */
+import v8 from 'node:v8';
 import { TickCoordinator, type TickReport } from './coordinator/index.js';
 import { ErrorCode, KernelError, MissingNoNodeSnapshotError } from './errors.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
@@ -47,6 +48,7 @@ export function hasNoNodeSnapshot(): boolean {
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   if (!hasNoNodeSnapshot()) throw new MissingNoNodeSnapshotError();
   const resolved = resolveOptions(options);
+  if (resolved.fastTiering) applyFastTiering();
   const runtime = new Runtime(resolved);
   try {
     await runtime.ready();
@@ -59,6 +61,19 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 }
 
 const WORKER_START_TIMEOUT_MS = 60_000;
+let fastTieringApplied = false;
+
+/**
+ * V8 flags are process-wide and must be set before isolates compile anything, so this runs once, before
+ * the first pool starts. They also keep compiled-code caches consistent: every isolate of the process
+ * sees the same flags (cachedData is rejected across different flags).
+ */
+function applyFastTiering(): void {
+  if (fastTieringApplied) return;
+  fastTieringApplied = true;
+  v8.setFlagsFromString('--always-sparkplug');
+  v8.setFlagsFromString('--no-lazy-feedback-allocation');
+}
 
 export class Runtime implements AsyncDisposable {
   readonly options: ResolvedOptions;

@@ -1,11 +1,12 @@
 import type { Pristine, TickState } from './types.js';
 
 /**
- * The player's `console` for one tick (F38, F39), a fresh null-prototype object each tick.
+ * The player's `console` (F38, F39): a fresh null-prototype object each tick, over the isolate's
+ * long-lived tick state.
  * Unlike the official server, output is capped per tick: past the cap one truncation line is logged
  * and the rest is dropped.
  */
-export function makeConsole(state: TickState, pristine: Pristine, maxBytes: number): object {
+export function makeConsole(state: TickState, pristine: Pristine, maxBytes: number): () => object {
   const stringify = pristine.stringify;
   const String_ = pristine.String;
   const Error_ = pristine.Error;
@@ -32,7 +33,6 @@ export function makeConsole(state: TickState, pristine: Pristine, maxBytes: numb
     }
     return parts.join(' ');
   }
-  const console_ = pristine.create(null) as Record<string, unknown>;
   const methods: Record<string, (...args: never[]) => unknown> = {
     log(...args: unknown[]) {
       const message = format(args);
@@ -72,8 +72,10 @@ export function makeConsole(state: TickState, pristine: Pristine, maxBytes: numb
       return state.visuals[String_(roomName || '')];
     },
   };
+  // Built once per isolate; each tick gets a fresh object from one `Object.create`.
+  const descriptors = pristine.create(null) as PropertyDescriptorMap;
   for (const name of pristine.keys(methods)) {
-    pristine.defineProperty(console_, name, { value: methods[name], enumerable: true, writable: false, configurable: false });
+    descriptors[name] = { value: methods[name], enumerable: true, writable: false, configurable: false };
   }
-  return console_;
+  return () => pristine.create(null, descriptors) as object;
 }

@@ -1,4 +1,4 @@
-import type { IntentRegistry, MmoCpuOutput, Pristine, TickPayload } from './types.js';
+import type { IntentRegistry, MmoCpuOutput, Pristine, TickPayload, TickState } from './types.js';
 
 /** What `makeGame` needs from the isolate's kernel (captured before any player code ran). */
 export interface GameDeps {
@@ -6,8 +6,6 @@ export interface GameDeps {
   mmoCpuApi: boolean;
   /** Isolate CPU time in ms (reads the captured isolate handle: cheap, F23). */
   nowCpu: () => number;
-  /** CPU time at which the player's code started this tick. */
-  startCpu: () => number;
   heapStatistics: () => Record<string, number>;
   halt: () => void;
   /** Where MMO CPU requests (pixels, shard limits, unlocks) are recorded for the host. */
@@ -15,37 +13,46 @@ export interface GameDeps {
 }
 
 /**
- * The kernel's part of `Game` for one tick (F11, F14, F15, F23, F26, F27, F44): `time`, `cpuLimit`,
- * `cpu`, `shard` and `notify`. A host game layer (the `hostBootstrap` option) adds the rest of the API.
+ * The kernel's part of `Game` (F11, F14, F15, F23, F26, F27, F44): `time`, `cpuLimit`, `cpu`, `shard`
+ * and `notify`, a fresh object each tick. The functions are built once per isolate over the isolate's
+ * long-lived tick state and the current intent registry. A host game layer (the `hostBootstrap`
+ * option) adds the rest of the API.
  */
-export function makeGame(payload: TickPayload, registry: IntentRegistry, deps: GameDeps, pristine: Pristine): Record<string, unknown> {
+export function makeGame(state: TickState, intents: () => IntentRegistry, deps: Omit<GameDeps, 'mmo'>, pristine: Pristine): () => Record<string, unknown> {
   const Error_ = pristine.Error;
-  const { nowCpu, startCpu } = deps;
-  const cpu: Record<string, unknown> = {
-    limit: payload.cpu.limit,
-    tickLimit: payload.cpu.tickLimit,
-    bucket: payload.cpu.bucket,
-    // F23: isolate CPU since the player's code started, plus 0.2 per intent registration.
-    getUsed: (): number => nowCpu() - startCpu() + registry.cpu,
-    // F26: disposes the isolate from the host; nothing of the tick is saved.
-    halt: (): never => {
-      deps.halt();
-      throw new Error_('No one should ever see this message.');
-    },
-    // F27: V8 heap statistics plus `externally_allocated_size`.
-    getHeapStatistics: (): Record<string, number> => deps.heapStatistics(),
+  const { nowCpu } = deps;
+  // F23: isolate CPU since the player's code started, plus 0.2 per intent registration.
+  const getUsed = (): number => nowCpu() - state.startCpu + intents().cpu;
+  // F26: disposes the isolate from the host; nothing of the tick is saved.
+  const halt = (): never => {
+    deps.halt();
+    throw new Error_('No one should ever see this message.');
   };
-  if (deps.mmoCpuApi) addMmoCpu(cpu, payload, deps, pristine);
-  return {
-    time: payload.gameTime,
-    cpuLimit: payload.cpu.tickLimit,
-    cpu,
-    // F15: injected by the official driver's own playerSandbox listener.
-    shard: { name: deps.shard, type: 'normal', ptr: false },
-    // F44: at most 20 notifications per tick; OK (0) or ERR_FULL (-8).
-    notify(message: unknown, groupInterval?: unknown): number {
-      return registry.push('notify', { message: pristine.String(message), groupInterval }, 20) ? 0 : -8;
-    },
+  // F27: V8 heap statistics plus `externally_allocated_size`.
+  const getHeapStatistics = (): Record<string, number> => deps.heapStatistics();
+  // F44: at most 20 notifications per tick; OK (0) or ERR_FULL (-8).
+  const notify = function notify(message: unknown, groupInterval?: unknown): number {
+    return intents().push('notify', { message: pristine.String(message), groupInterval }, 20) ? 0 : -8;
+  };
+  return () => {
+    const payload = state.payload;
+    const cpu: Record<string, unknown> = {
+      limit: payload.cpu.limit,
+      tickLimit: payload.cpu.tickLimit,
+      bucket: payload.cpu.bucket,
+      getUsed,
+      halt,
+      getHeapStatistics,
+    };
+    if (deps.mmoCpuApi) addMmoCpu(cpu, payload, { ...deps, mmo: state.mmo }, pristine);
+    return {
+      time: payload.gameTime,
+      cpuLimit: payload.cpu.tickLimit,
+      cpu,
+      // F15: injected by the official driver's own playerSandbox listener.
+      shard: { name: deps.shard, type: 'normal', ptr: false },
+      notify,
+    };
   };
 }
 

@@ -2,7 +2,7 @@ import { makeConsole } from './console.js';
 import { formatError } from './errors.js';
 import { makeGame } from './game.js';
 import { countIntents, makeIntents } from './intents.js';
-import { defineMemory, makeInterShardMemory, makeRawMemory } from './memory.js';
+import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, makeRequire, runMainLoop, type InstalledModule } from './require.js';
 import type { IntentRegistry, Pristine, TickPayload, TickState } from './types.js';
 import { capWebAssembly } from './wasm.js';
@@ -88,16 +88,51 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   const modules = create(null) as Record<string, InstalledModule>;
   let requireFn: (((name: string) => unknown) & { cache: Record<string, unknown> }) | null = null;
   let requireTimestamp = -1;
-  let state: TickState | null = null;
+  const nowCpu = (): number => Number(isolate.cpuTime) / 1e6;
+  // One long-lived tick state per isolate, reset at each tick: the per-tick objects players get
+  // (RawMemory, console, InterShardMemory, Game, the Memory getter) are built from methods and
+  // descriptors made once here. This code runs in every isolate every tick, mostly in V8's interpreter
+  // (each isolate has its own JIT state), so what it does per tick is kept to a few built-in calls.
+  const s: TickState = {
+    payload: { gameTime: 0, userId: '', username: '', codeTimestamp: 0, cpu: { limit: 0, tickLimit: 0, bucket: 0 }, memory: '', segments: {}, interShard: { local: '', remote: {} } },
+    rawMemory: create(null) as Record<string, unknown>,
+    memory: '',
+    segments: create(null) as Record<string, unknown>,
+    interShardLocal: '',
+    log: [],
+    results: [],
+    consoleBytes: 0,
+    consoleTruncated: false,
+    visuals: create(null) as Record<string, string>,
+    errors: [],
+    consumed: [],
+    startCpu: 0,
+    mmo: {},
+  };
+  /** True between `tick` and `finish`. */
+  let active = false;
   let intents: IntentRegistry = makeIntents(pristine);
+  const newRawMemory = makeRawMemory(s, pristine);
+  const newConsole = makeConsole(s, pristine, config.maxConsoleBytes);
+  const newInterShardMemory = makeInterShardMemory(s, pristine);
+  const defineMemory = makeMemoryDefiner(global, s, pristine);
+  const newGame = makeGame(s, () => intents, {
+    shard: config.shard,
+    mmoCpuApi: config.mmoCpuApi,
+    nowCpu,
+    heapStatistics: () => isolate.getHeapStatisticsSync(),
+    halt,
+  }, pristine);
   let consoleObj: Record<string, (...args: unknown[]) => unknown> | null = null;
   // F21: console commands are evaluated as `"" + eval(code)` inside a function that sees `module` and
   // `exports` (the current `__module`), like the official driver.
   const runCommand = new Function('code', 'module', 'exports', 'return "" + eval(code)') as (code: string, module: unknown, exports: unknown) => string;
-  const nowCpu = (): number => Number(isolate.cpuTime) / 1e6;
+  const globalDescriptor: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
 
   function setGlobal(name: string, value: unknown): void {
-    defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+    globalDescriptor.value = value;
+    defineProperty(global, name, globalDescriptor);
+    globalDescriptor.value = undefined;
   }
   function mainLoaded(): boolean {
     // F17: `require` is rebuilt while `main` is not loaded with a `loop` function.
@@ -117,42 +152,35 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     payload.memory = memory;
     const segments = create(null) as Record<string, unknown>;
     for (const id of keys(payload.segments)) segments[id] = payload.segments[id];
-    const s: TickState = {
-      payload,
-      rawMemory: create(null) as Record<string, unknown>,
-      memory: payload.memory,
-      segments,
-      interShardLocal: payload.interShard.local,
-      log: [],
-      results: [],
-      consoleBytes: 0,
-      consoleTruncated: false,
-      visuals: create(null) as Record<string, string>,
-      errors: [],
-      consumed: [],
-      startCpu: nowCpu(),
-      mmo: {},
-    };
-    state = s;
+    s.payload = payload;
+    s.memory = memory;
+    s.segments = segments;
+    delete s.activeSegments;
+    delete s.publicSegments;
+    delete s.defaultPublicSegment;
+    delete s.activeForeignSegment;
+    s.interShardLocal = payload.interShard.local;
+    s.log = [];
+    s.results = [];
+    s.consoleBytes = 0;
+    s.consoleTruncated = false;
+    s.visuals = create(null) as Record<string, string>;
+    s.errors = [];
+    s.consumed = [];
+    s.startCpu = nowCpu();
+    s.mmo = {};
+    active = true;
     intents = makeIntents(pristine);
     const registry = intents;
-    // F14: Game, RawMemory, console and the Memory getter are rebuilt every tick; globals persist.
-    s.rawMemory = makeRawMemory(s, pristine);
+    // F14: Game, RawMemory, console and the Memory getter are new objects every tick; globals persist.
+    s.rawMemory = newRawMemory();
     setGlobal('RawMemory', s.rawMemory);
-    consoleObj = makeConsole(s, pristine, config.maxConsoleBytes) as typeof consoleObj;
+    consoleObj = newConsole() as typeof consoleObj;
     setGlobal('console', consoleObj);
-    setGlobal('InterShardMemory', makeInterShardMemory(s, pristine));
-    defineMemory(global, s.rawMemory, pristine);
+    setGlobal('InterShardMemory', newInterShardMemory());
+    defineMemory();
     const owner = { user: payload.userId, timestamp: payload.codeTimestamp };
-    const game = makeGame(payload, registry, {
-      shard: config.shard,
-      mmoCpuApi: config.mmoCpuApi,
-      nowCpu,
-      startCpu: () => s.startCpu,
-      heapStatistics: () => isolate.getHeapStatisticsSync(),
-      halt,
-      mmo: s.mmo,
-    }, pristine);
+    const game = newGame();
     setGlobal('Game', game);
     let status = 'ok';
     // The host game layer builds the rest of `Game`, then its playerSandbox hook runs in the player's
@@ -189,8 +217,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   }
 
   function commands(commandsJson: string): string {
-    const s = state;
-    if (s === null) return stringify({ ran: 0 });
+    if (!active) return stringify({ ran: 0 });
     const list = parse(commandsJson) as { id: string; expression: string; hidden: boolean }[];
     let ran = 0;
     for (const command of list) {
@@ -212,8 +239,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   let lastOutput: string | null = null;
 
   function finish(): string {
-    const s = state;
-    if (s === null) {
+    if (!active) {
       const out = lastOutput ?? `${stringify({ error: 'no tick in progress' })}\n0`;
       lastOutput = null;
       return out;
@@ -284,7 +310,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     for (const room of keys(s.visuals)) if (s.visuals[room]) hasVisuals = true;
     if (hasVisuals) out.visuals = s.visuals;
     out.errors = s.errors;
-    state = null;
+    active = false;
     // JSON text never holds a raw newline, so the first "\n" separates the output from the Memory.
     lastOutput = s.memory !== payload.memory ? `${stringify(out)}\n1${s.memory}` : `${stringify(out)}\n0`;
     return lastOutput;

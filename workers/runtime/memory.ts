@@ -1,10 +1,12 @@
 import type { Pristine, TickState } from './types.js';
 
 /**
- * `RawMemory` for one tick (F30-F37): a fresh null-prototype object with non-writable methods.
+ * `RawMemory` (F30-F37): each tick a fresh null-prototype object with non-writable methods. The
+ * methods and descriptors are built once per isolate over the isolate's long-lived tick state, so a
+ * tick costs one `Object.create` (this code runs in every isolate every tick, mostly interpreted).
  * It stays extensible so the "memhack" (assigning `RawMemory._parsed`) keeps working (F29).
  */
-export function makeRawMemory(state: TickState, pristine: Pristine): Record<string, unknown> {
+export function makeRawMemory(state: TickState, pristine: Pristine): () => Record<string, unknown> {
   const { Error_, String_, parseInt_, isNaN_, isArray } = {
     Error_: pristine.Error,
     String_: pristine.String,
@@ -13,7 +15,6 @@ export function makeRawMemory(state: TickState, pristine: Pristine): Record<stri
     isArray: pristine.isArray,
   };
   const MAX_MEMORY = 2 * 1024 * 1024;
-  const raw = pristine.create(null) as Record<string, unknown>;
 
   function segmentId(value: unknown, message: string): number {
     const id = parseInt_(value as string);
@@ -36,7 +37,7 @@ export function makeRawMemory(state: TickState, pristine: Pristine): Record<stri
     set(value: unknown) {
       if (typeof value !== 'string') throw new Error_('Raw memory value is not a string');
       if (value.length > MAX_MEMORY) throw new Error_('Raw memory length exceeded 2 MB limit');
-      delete raw._parsed;
+      delete state.rawMemory._parsed;
       state.memory = value;
     },
     // F33: at most 10, ids 0..99, effective next tick.
@@ -64,30 +65,31 @@ export function makeRawMemory(state: TickState, pristine: Pristine): Record<stri
       state.activeForeignSegment = entry;
     },
   };
+  const descriptors = pristine.create(null) as PropertyDescriptorMap;
   for (const name of pristine.keys(methods)) {
-    pristine.defineProperty(raw, name, { value: methods[name], enumerable: false, writable: false, configurable: false });
+    descriptors[name] = { value: methods[name], enumerable: false, writable: false, configurable: false };
   }
-  // F32: pre-filled with the segments requested last tick.
-  pristine.defineProperty(raw, 'segments', { value: state.segments, enumerable: true, writable: false, configurable: false });
-  if (state.payload.foreignSegment) {
-    const f = state.payload.foreignSegment;
-    pristine.defineProperty(raw, 'foreignSegment', {
-      value: pristine.freeze({ username: f.username, id: f.id, data: f.data }),
-      enumerable: true,
-      writable: false,
-      configurable: false,
-    });
-  }
+  // F32: pre-filled with the segments requested last tick (this tick's object).
+  descriptors.segments = { get: () => state.segments, enumerable: true, configurable: false };
   // F37: the legacy inter-shard field, kept as an alias of InterShardMemory's local segment and persisted.
-  pristine.defineProperty(raw, 'interShardSegment', {
+  descriptors.interShardSegment = {
     get: () => state.interShardLocal,
     set: (value: unknown) => {
       state.interShardLocal = value;
     },
     enumerable: true,
     configurable: false,
-  });
-  return raw;
+  };
+  const foreign: PropertyDescriptor = { value: undefined, enumerable: true, writable: false, configurable: false };
+  return () => {
+    const raw = pristine.create(null, descriptors) as Record<string, unknown>;
+    const f = state.payload.foreignSegment;
+    if (f) {
+      foreign.value = pristine.freeze({ username: f.username, id: f.id, data: f.data });
+      pristine.defineProperty(raw, 'foreignSegment', foreign);
+    }
+    return raw;
+  };
 }
 
 /**
@@ -95,13 +97,14 @@ export function makeRawMemory(state: TickState, pristine: Pristine): Record<stri
  * on first access each tick, gives the top-level object a null prototype, yields `null` on invalid JSON,
  * then replaces itself by a non-writable value.
  */
-export function defineMemory(global: Record<string, unknown>, raw: Record<string, unknown>, pristine: Pristine): void {
+export function makeMemoryDefiner(global: Record<string, unknown>, state: TickState, pristine: Pristine): () => void {
   const defineProperty = pristine.defineProperty;
   const setPrototypeOf = pristine.setPrototypeOf;
-  defineProperty(global, 'Memory', {
+  const lazy: PropertyDescriptor = {
     configurable: true,
     enumerable: true,
     get() {
+      const raw = state.rawMemory;
       let parsed: unknown;
       try {
         parsed = JSON.parse(((raw.get as () => string)() || '{}'));
@@ -113,13 +116,15 @@ export function defineMemory(global: Record<string, unknown>, raw: Record<string
       defineProperty(global, 'Memory', { configurable: true, enumerable: true, writable: false, value: parsed });
       return parsed;
     },
-  });
+  };
+  return () => {
+    defineProperty(global, 'Memory', lazy);
+  };
 }
 
 /** InterShardMemory with MMO semantics (spec 2.3): 100 KB string per shard, others read-only. */
-export function makeInterShardMemory(state: TickState, pristine: Pristine): object {
+export function makeInterShardMemory(state: TickState, pristine: Pristine): () => object {
   const Error_ = pristine.Error;
-  const ism = pristine.create(null) as Record<string, unknown>;
   const methods: Record<string, (...args: never[]) => unknown> = {
     getLocal() {
       return state.interShardLocal;
@@ -136,8 +141,9 @@ export function makeInterShardMemory(state: TickState, pristine: Pristine): obje
       return typeof value === 'string' ? value : null;
     },
   };
+  const descriptors = pristine.create(null) as PropertyDescriptorMap;
   for (const name of pristine.keys(methods)) {
-    pristine.defineProperty(ism, name, { value: methods[name], enumerable: true, writable: false, configurable: false });
+    descriptors[name] = { value: methods[name], enumerable: true, writable: false, configurable: false };
   }
-  return ism;
+  return () => pristine.create(null, descriptors) as object;
 }

@@ -9,7 +9,7 @@ import { formatError } from './errors.js';
 import { addMmoCpu, makeGame } from './game.js';
 import { countIntents, makeIntents } from './intents.js';
 import { installKernel } from './kernel.js';
-import { defineMemory, makeInterShardMemory, makeRawMemory } from './memory.js';
+import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, makeRequire, runMainLoop } from './require.js';
 import { capWebAssembly } from './wasm.js';
 
@@ -22,7 +22,7 @@ const FACTORIES: Record<string, (...args: never[]) => unknown> = {
   makeIntents,
   countIntents,
   makeRawMemory,
-  defineMemory,
+  makeMemoryDefiner,
   makeInterShardMemory,
   makeRequire,
   runMainLoop,
