@@ -4,6 +4,7 @@ import type { ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
+import { checkOutput, malformedMessage, type TickOutput } from './output.js';
 import type { ScriptCache } from './script-cache.js';
 import type { ThreadCpuClock } from './thread-cpu.js';
 
@@ -145,23 +146,20 @@ export class PlayerSandbox {
     });
     const errors: string[] = [...notices];
     let outcome: RunResult['outcome'] = 'ok';
-    let output: (PlayerOutput & { errors?: string[] }) | undefined;
+    let output: TickOutput | undefined;
     let failure: Failure | undefined;
     const reported0 = this.#isolate.cpuTime;
     const wall0 = performance.now();
     const cpu0 = clock.now();
     try {
       if (request.consoleCommands.length === 0) {
-        const result = JSON.parse(this.#refs.run.applySync(undefined, [payload], { timeout })) as {
-          tick: { status: string };
-          output: PlayerOutput & { errors?: string[] };
-        };
-        if (result.tick.status === 'error') outcome = 'scriptError';
-        output = result.output;
+        const result = JSON.parse(this.#refs.run.applySync(undefined, [payload], { timeout })) as { tick?: { status?: unknown }; output?: unknown } | null;
+        if (result?.tick?.status === 'error') outcome = 'scriptError';
+        output = this.#accept(result?.output, (f) => (failure ??= f));
       } else {
-        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload], { timeout })) as { status: string });
+        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload], { timeout })) as { status?: unknown } | null);
         if ('failure' in status) failure = status.failure;
-        else if (status.value.status === 'error') outcome = 'scriptError';
+        else if (status.value?.status === 'error') outcome = 'scriptError';
         if (failure === undefined || failure.kind === 'timedOut') {
           // Console commands run even when the loop threw or timed out, under their own timeout.
           const commands = JSON.stringify(request.consoleCommands);
@@ -217,15 +215,25 @@ export class PlayerSandbox {
   }
 
   /** Collects the tick's results; a failure here (timeout, disposal) is reported through `onFailure`. */
-  #finish(timeout: number, onFailure: (failure: Failure) => void): (PlayerOutput & { errors?: string[] }) | undefined {
+  #finish(timeout: number, onFailure: (failure: Failure) => void): TickOutput | undefined {
     if (this.#isolate.isDisposed) return undefined;
-    const done = this.#call(() => JSON.parse(this.#refs.finish.applySync(undefined, [], { timeout })) as PlayerOutput & { errors?: string[] });
+    const done = this.#call(() => JSON.parse(this.#refs.finish.applySync(undefined, [], { timeout })) as unknown);
     if ('failure' in done) {
       onFailure(done.failure);
       return undefined;
     }
     // `{error}` when there was no tick to finish (it never started): nothing to save.
-    return 'intents' in done.value ? done.value : undefined;
+    const value = done.value;
+    if (value !== null && typeof value === 'object' && 'error' in value && !('intents' in value)) return undefined;
+    return this.#accept(value, onFailure);
+  }
+
+  /** Checks an output parsed from the isolate; a malformed one is a script error of its author only. */
+  #accept(value: unknown, onFailure: (failure: Failure) => void): TickOutput | undefined {
+    const checked = checkOutput(value);
+    if ('output' in checked) return checked.output;
+    onFailure({ kind: 'scriptError', message: malformedMessage(checked.malformed) });
+    return undefined;
   }
 
   #call<T>(fn: () => T): { value: T } | { failure: Failure } {
@@ -248,7 +256,7 @@ export class PlayerSandbox {
   }
 }
 
-function stripErrors(output: PlayerOutput & { errors?: string[] }): PlayerOutput {
+function stripErrors(output: TickOutput): PlayerOutput {
   const { errors: _errors, ...rest } = output;
   return rest;
 }
