@@ -18,7 +18,7 @@ interface Verdict {
     bystanderBilledMs: number;
     durationMs: number;
   }[];
-  hangTimeoutMs: number;
+  hangLimitMs: number;
   abandoned: number;
   escaped: boolean;
   hostPolluted: boolean;
@@ -52,7 +52,7 @@ function check(row: CorpusCase, v: Verdict): CorpusRow {
   let limitMs: number;
   let measuredMs: number;
   if (row.limit === 'hang') {
-    limitMs = v.hangTimeoutMs;
+    limitMs = v.hangLimitMs;
     measuredMs = first.durationMs;
     assert.equal(v.abandoned, 1);
     assert.equal(second.hostile, 'skipped', 'the culprit is quarantined');
