@@ -14,6 +14,7 @@ interface Verdict {
     hostileConsoleLast: string | null;
     hostileRunMs: number;
     hostileTickLimit: number;
+    hostileUsedTime: number;
     bystander: string;
     bystanderBilledMs: number;
     durationMs: number;
@@ -63,6 +64,7 @@ function check(row: CorpusCase, v: Verdict): CorpusRow {
   }
   assert.ok(measuredMs <= limitMs + tolerance, `ran ${measuredMs.toFixed(1)} ms, limit ${limitMs} + ${tolerance} ms`);
   for (const part of row.memory ?? []) assert.ok(v.hostileMemory.includes(part), `Memory lacks ${part}: ${v.hostileMemory.slice(0, 300)}`);
+  if (row.minUsedTime !== undefined) assert.ok(first.hostileUsedTime >= row.minUsedTime, `billed ${first.hostileUsedTime} ms`);
   if (row.error !== undefined) {
     const all = v.ticks.flatMap((t) => t.hostileErrors);
     assert.ok(all.some((e) => e.includes(row.error!)), `no error with "${row.error}": ${JSON.stringify(all).slice(0, 500)}`);

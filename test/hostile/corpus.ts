@@ -29,6 +29,8 @@ export interface CorpusCase {
   readonly memory?: readonly string[];
   /** Substrings one of the hostile player's console error lines must contain. */
   readonly error?: string;
+  /** The least CPU (ms) the hostile player's first tick must be billed. */
+  readonly minUsedTime?: number;
 }
 
 /** Tries to reach the host through a Function constructor `F`; records what it found in Memory. */
@@ -96,6 +98,14 @@ export const CORPUS: readonly CorpusCase[] = [
   { name: 'symbolSpecies', category: 'tampering', code: loop(`Object.defineProperty(Array, Symbol.species, { get() { ${SPIN} } }); Object.defineProperty(Promise, Symbol.species, { get() { ${SPIN} } }); class A extends Array { static get [Symbol.species]() { return function () { ${SPIN} }; } } Memory.a = A.from([1, 2]); console.log('x'); Game.notify('n');`), expect: ['ok', 'timedOut'], memory: ['"a":[1,2]'] },
   { name: 'tamperJsonAndObject', category: 'tampering', code: loop("JSON.stringify = () => '{\"forged\":1}'; JSON.parse = () => ({ forged: 1 }); Array.isArray = () => false; Object.defineProperty = () => { throw new Error('nope'); }; Object.keys = () => []; Object.create = () => ({}); String = () => 'S'; Memory.real = 1; RawMemory.segments[3] = 'seg'; Game.notify('n');"), expect: ['ok'], memory: ['"real":1'] },
   { name: 'tamperToJsonForgery', category: 'tampering', code: loop("for (let i = 0; i < 20; i++) Game.notify('n' + i); Object.prototype.toJSON = function () { const o = Object.create(null); o.console = 5; o.intents = Object.create(null); o.intentsCount = -1e6; o.consumedCommands = 'x'; o.getUsedMs = -1e6; o.memory = 'x'.repeat(3e6); o.errors = 7; return o; };"), expect: ['scriptError'], error: "tick's output was malformed" },
+  {
+    name: 'tamperBillForgery',
+    category: 'tampering',
+    // A well-formed output whose billed intent count is forged to 0: 20 notifications must still cost 4 ms (F24).
+    code: loop("for (let i = 0; i < 20; i++) Game.notify('n' + i); Object.prototype.toJSON = function () { if (Object.prototype.hasOwnProperty.call(this, 'intentsCount')) { const o = Object.assign(Object.create(null), this); o.intentsCount = 0; return o; } return this; };"),
+    expect: ['ok'],
+    minUsedTime: 4,
+  },
   { name: 'tamperArrayToJson', category: 'tampering', code: loop("Array.prototype.toJSON = function () { return 'forged'; }; Memory.x = [1];"), expect: ['scriptError'], error: "tick's output was malformed" },
   { name: 'tamperArrayPush', category: 'tampering', code: loop(`Array.prototype.push = function () { ${SPIN} }; throw new Error('then the kernel pushes the error');`), expect: ['timedOut'] },
   // ---- bad values in Memory, segments, intents, console (R33) ----
