@@ -97,7 +97,7 @@ export const CORPUS: readonly CorpusCase[] = [
   // ---- species and built-in tampering aimed at the kernel, other players or the bill ----
   { name: 'symbolSpecies', category: 'tampering', code: loop(`Object.defineProperty(Array, Symbol.species, { get() { ${SPIN} } }); Object.defineProperty(Promise, Symbol.species, { get() { ${SPIN} } }); class A extends Array { static get [Symbol.species]() { return function () { ${SPIN} }; } } Memory.a = A.from([1, 2]); console.log('x'); Game.notify('n');`), expect: ['ok', 'timedOut'], memory: ['"a":[1,2]'] },
   { name: 'tamperJsonAndObject', category: 'tampering', code: loop("JSON.stringify = () => '{\"forged\":1}'; JSON.parse = () => ({ forged: 1 }); Array.isArray = () => false; Object.defineProperty = () => { throw new Error('nope'); }; Object.keys = () => []; Object.create = () => ({}); String = () => 'S'; Memory.real = 1; RawMemory.segments[3] = 'seg'; Game.notify('n');"), expect: ['ok'], memory: ['"real":1'] },
-  { name: 'tamperToJsonForgery', category: 'tampering', code: loop("for (let i = 0; i < 20; i++) Game.notify('n' + i); Object.prototype.toJSON = function () { const o = Object.create(null); o.console = 5; o.intents = Object.create(null); o.intentsCount = -1e6; o.consumedCommands = 'x'; o.getUsedMs = -1e6; o.memory = 'x'.repeat(3e6); o.errors = 7; return o; };"), expect: ['scriptError'], error: "tick's output was malformed" },
+  { name: 'tamperToJsonForgery', category: 'tampering', code: loop("for (let i = 0; i < 20; i++) Game.notify('n' + i); Object.prototype.toJSON = function () { const o = Object.create(null); o.console = 5; o.intents = Object.create(null); o.intentsCount = -1e6; o.consumedCommands = 'x'; o.getUsedMs = -1e6; o.memory = 5; o.errors = 7; return o; };"), expect: ['scriptError'], error: "tick's output was malformed" },
   {
     name: 'tamperBillForgery',
     category: 'tampering',
@@ -113,7 +113,8 @@ export const CORPUS: readonly CorpusCase[] = [
   { name: 'nonCloneableSegmentsAndIntents', category: 'input', code: loop("RawMemory.segments[2] = { a: 1 }; RawMemory.segments[3] = 10n; Game.notify(Symbol.iterator); InterShardMemory.setLocal(10n);"), expect: ['scriptError'], error: 'not a string' },
   { name: 'consoleFlood', category: 'input', code: loop("console.log('x'.repeat(5e6)); for (let i = 0; i < 1000; i++) console.log('y'.repeat(1e4));"), expect: ['ok'] },
   { name: 'deepRecursion', category: 'input', code: loop('function f() { return f() + 1; } f();'), expect: ['scriptError'], error: 'Maximum call stack size exceeded' },
-  { name: 'deepMemory', category: 'input', code: loop('let o = {}; for (let i = 0; i < 1e5; i++) o = { o }; Memory.deep = o;'), expect: ['ok', 'scriptError'], error: 'Maximum call stack size exceeded' },
+  { name: 'deepMemory', category: 'input', code: loop('let o = {}; for (let i = 0; i < 1e5; i++) o = { o }; Memory.deep = o;'), expect: ['ok', 'scriptError', 'timedOut'], error: 'Maximum call stack size exceeded' },
+  // (building and serialising 1e5 levels is bounded work that can outlast 105 ms on a loaded machine)
   { name: 'syntaxError', category: 'input', code: 'module.exports.loop = function () {', expect: ['scriptError'], error: 'SyntaxError' },
   { name: 'code5mb', category: 'input', code: `module.exports.loop = function () { Memory.n = BLOB.length; };\nconst BLOB = "${'x'.repeat(5 * 1024 * 1024)}";`, expect: ['ok'], memory: ['"n":5242880'] },
   // ---- time (R12, R13) ----
