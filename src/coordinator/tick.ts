@@ -8,6 +8,7 @@ import type { PlayerTickTelemetry, TickSummary } from '../telemetry/events.js';
 import { cpuGate, type CpuSettings } from './cpu.js';
 import { commitFor } from './results.js';
 import { notRunEvent, ranEvent } from './telemetry.js';
+import { invalidContext, invalidModules } from './validate.js';
 
 /** What the coordinator needs from the scheduler (wired in `kernel.ts`). */
 export interface TickScheduler {
@@ -106,7 +107,7 @@ export class TickCoordinator {
 
   async loadModules(request: RunRequest): Promise<Modules | undefined> {
     const code = await this.#storage.loadCode(request.userId);
-    if (code?.modules === undefined || code.hash !== request.code.hash) return undefined;
+    if (code?.modules === undefined || code.hash !== request.code.hash || invalidModules(code.modules) !== null) return undefined;
     this.#codes.set(code.hash, code.modules);
     return code.modules;
   }
@@ -171,6 +172,14 @@ export class TickCoordinator {
           continue;
         }
         const { context } = result;
+        const invalid = invalidContext(context);
+        if (invalid !== null) {
+          // A bad document from the store costs only its own player this tick (R33).
+          this.#hooks.log('warn', 'player data from storage is invalid', { userId, gameTime, error: invalid.error });
+          skipped.push({ userId, gameTime, user: {}, console: null, errors: [invalid.error], consumedCommands: [] });
+          reports.push(this.#report(gameTime, userId, invalid.outcome, [invalid.error], context.user, false, loadMs));
+          continue;
+        }
         const request = this.#prepare(gameTime, context);
         if (request === null) {
           reports.push(this.#report(gameTime, userId, 'noCode', [], context.user, true, loadMs));

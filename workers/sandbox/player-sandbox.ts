@@ -4,6 +4,7 @@ import type { ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
+import { checkOutput, malformedMessage, type TickOutput } from './output.js';
 import type { ScriptCache } from './script-cache.js';
 import type { BundleMaps, SourceMapCache } from './source-maps.js';
 import type { ThreadCpuClock } from './thread-cpu.js';
@@ -160,22 +161,21 @@ export class PlayerSandbox {
     });
     const errors: string[] = [...notices];
     let outcome: RunResult['outcome'] = 'ok';
-    let output: (PlayerOutput & { errors?: string[] }) | undefined;
+    let output: TickOutput | undefined;
     let failure: Failure | undefined;
     const reported0 = this.#isolate.cpuTime;
     const wall0 = performance.now();
     const cpu0 = clock.now();
     try {
       if (request.consoleCommands.length === 0) {
-        const text = this.#refs.run.applySync(undefined, [payload, request.memory], { timeout });
-        const { json, memory } = splitMemory(text);
-        const result = JSON.parse(json) as { tick: { status: string }; output: PlayerOutput & { errors?: string[] } };
-        if (result.tick.status === 'error') outcome = 'scriptError';
-        output = withMemory(result.output, memory);
+        const { json, memory } = splitMemory(this.#refs.run.applySync(undefined, [payload, request.memory], { timeout }));
+        const result = JSON.parse(json) as { tick?: { status?: unknown }; output?: unknown } | null;
+        if (result?.tick?.status === 'error') outcome = 'scriptError';
+        output = this.#accept(withMemory(result?.output, memory), (f) => (failure ??= f));
       } else {
-        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload, request.memory], { timeout })) as { status: string });
+        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload, request.memory], { timeout })) as { status?: unknown } | null);
         if ('failure' in status) failure = status.failure;
-        else if (status.value.status === 'error') outcome = 'scriptError';
+        else if (status.value?.status === 'error') outcome = 'scriptError';
         if (failure === undefined || failure.kind === 'timedOut') {
           // Console commands run even when the loop threw or timed out, under their own timeout.
           const commands = JSON.stringify(request.consoleCommands);
@@ -234,18 +234,28 @@ export class PlayerSandbox {
   }
 
   /** Collects the tick's results; a failure here (timeout, disposal) is reported through `onFailure`. */
-  #finish(timeout: number, onFailure: (failure: Failure) => void): (PlayerOutput & { errors?: string[] }) | undefined {
+  #finish(timeout: number, onFailure: (failure: Failure) => void): TickOutput | undefined {
     if (this.#isolate.isDisposed) return undefined;
     const done = this.#call(() => {
       const { json, memory } = splitMemory(this.#refs.finish.applySync(undefined, [], { timeout }));
-      return withMemory(JSON.parse(json) as PlayerOutput & { errors?: string[] }, memory);
+      return withMemory(JSON.parse(json) as unknown, memory);
     });
     if ('failure' in done) {
       onFailure(done.failure);
       return undefined;
     }
     // `{error}` when there was no tick to finish (it never started): nothing to save.
-    return 'intents' in done.value ? done.value : undefined;
+    const value = done.value;
+    if (value !== null && typeof value === 'object' && 'error' in value && !('intents' in value)) return undefined;
+    return this.#accept(value, onFailure);
+  }
+
+  /** Checks an output parsed from the isolate; a malformed one is a script error of its author only. */
+  #accept(value: unknown, onFailure: (failure: Failure) => void): TickOutput | undefined {
+    const checked = checkOutput(value);
+    if ('output' in checked) return checked.output;
+    onFailure({ kind: 'scriptError', message: malformedMessage(checked.malformed) });
+    return undefined;
   }
 
   #call<T>(fn: () => T): { value: T } | { failure: Failure } {
@@ -279,12 +289,13 @@ function splitMemory(text: string): { json: string; memory: string | undefined }
   return { json: text.slice(0, cut), memory: text.charCodeAt(cut + 1) === 49 /* '1' */ ? text.slice(cut + 2) : undefined };
 }
 
-function withMemory<T extends object>(output: T, memory: string | undefined): T {
-  if (memory !== undefined && 'intents' in output) (output as { memory?: string }).memory = memory;
+/** Puts the Memory that travelled beside the output back into it, before the output is checked. */
+function withMemory(output: unknown, memory: string | undefined): unknown {
+  if (memory !== undefined && output !== null && typeof output === 'object' && 'intents' in output) (output as { memory?: string }).memory = memory;
   return output;
 }
 
-function stripErrors(output: PlayerOutput & { errors?: string[] }): PlayerOutput {
+function stripErrors(output: TickOutput): PlayerOutput {
   const { errors: _errors, ...rest } = output;
   return rest;
 }
