@@ -1,0 +1,56 @@
+/**
+ * The Lua script that applies one player's tick to Redis atomically (R27). It checks the per-player tick
+ * fence (hash `kernel:committedTick`, field = user id) and sets it in the same atomic unit, so a replayed
+ * tick changes nothing ('duplicate') and an older tick is refused ('stale').
+ *
+ * ARGV: prefix, userId, tick, then a flat list of operations, each a name followed by its arguments, run
+ * in the order given (the caller orders them per F50: console, errors, then data):
+ *   pubsub <channel> <message>    PUBLISH (console, errors, cpu)
+ *   mem <data>                    SET memory:<id>
+ *   seg <id> <data>               HSET memorySegments:<id>
+ *   pub <list>                    SET publicMemorySegments:<id> "1,2,3"; "" deletes the key
+ *   ism <shard> <data>            HSET interShardSegment:<id> field <shard>
+ *   ri <room> <json>              HSET roomIntents:<room> field <id>; SADD activeRooms <room>
+ *   vis <room> <data>             SETEX roomVisual:<id>,<room>,<tick> 5
+ * Keys are built inside the script from the prefix, so it assumes a single (non-cluster) Redis.
+ */
+export const COMMIT_SCRIPT = `
+local prefix, uid, tick = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local fence = prefix .. 'kernel:committedTick'
+local last = redis.call('HGET', fence, uid)
+if last then
+  last = tonumber(last)
+  if last > tick then return 'stale' end
+  if last == tick then return 'duplicate' end
+end
+local i = 4
+local n = #ARGV
+while i <= n do
+  local op = ARGV[i]
+  if op == 'pubsub' then
+    redis.call('PUBLISH', ARGV[i + 1], ARGV[i + 2]); i = i + 3
+  elseif op == 'mem' then
+    redis.call('SET', prefix .. 'memory:' .. uid, ARGV[i + 1]); i = i + 2
+  elseif op == 'seg' then
+    redis.call('HSET', prefix .. 'memorySegments:' .. uid, ARGV[i + 1], ARGV[i + 2]); i = i + 3
+  elseif op == 'pub' then
+    if ARGV[i + 1] == '' then
+      redis.call('DEL', prefix .. 'publicMemorySegments:' .. uid)
+    else
+      redis.call('SET', prefix .. 'publicMemorySegments:' .. uid, ARGV[i + 1])
+    end
+    i = i + 2
+  elseif op == 'ism' then
+    redis.call('HSET', prefix .. 'interShardSegment:' .. uid, ARGV[i + 1], ARGV[i + 2]); i = i + 3
+  elseif op == 'ri' then
+    redis.call('HSET', prefix .. 'roomIntents:' .. ARGV[i + 1], uid, ARGV[i + 2])
+    redis.call('SADD', prefix .. 'activeRooms', ARGV[i + 1]); i = i + 3
+  elseif op == 'vis' then
+    redis.call('SETEX', prefix .. 'roomVisual:' .. uid .. ',' .. ARGV[i + 1] .. ',' .. ARGV[3], 5, ARGV[i + 2]); i = i + 3
+  else
+    return redis.error_reply('kernelCommit: unknown operation ' .. tostring(op))
+  end
+end
+redis.call('HSET', fence, uid, ARGV[3])
+return 'ok'
+`;
