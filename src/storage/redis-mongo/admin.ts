@@ -36,35 +36,35 @@ export class RedisMongoAdmin {
   /** Creates or replaces users in one bulk per store; new users start at `cpu: 100, cpuAvailable: 0`. */
   async addUsers(seeds: readonly RedisMongoSeedUser[]): Promise<UserId[]> {
     const ids = seeds.map((s) => parseUserId(s.id));
-    await this.#mongo.bulk(
+    // Replace, not merge: delete then one insertMany (a bulk of upserts is slow on FerretDB).
+    await this.#mongo.bulk(Collections.users, [{ deleteMany: { filter: { _id: { $in: ids.map(docId) } } } }], false);
+    await this.#mongo.insertMany(
       Collections.users,
       seeds.map((s, i) => ({
-        updateOne: {
-          filter: { _id: docId(ids[i]!) },
-          update: {
-            $set: {
-              username: s.username ?? `user${s.id}`,
-              cpu: s.cpu ?? 100,
-              cpuAvailable: s.cpuAvailable ?? 0,
-              active: s.active === false ? 0 : 10000,
-              lastUsedCpu: 0,
-              lastUsedDirtyTime: s.lastUsedDirtyTime ?? 0,
-              skipTicksPenalty: 0,
-              activeSegments: [],
-              notifyPrefs: {},
-            },
-            $unset: { lastCommittedTick: '', defaultPublicSegment: '', activeForeignSegment: '' },
-          },
-          upsert: true,
-        },
+        _id: docId(ids[i]!),
+        username: s.username ?? `user${s.id}`,
+        cpu: s.cpu ?? 100,
+        cpuAvailable: s.cpuAvailable ?? 0,
+        active: s.active === false ? 0 : 10000,
+        lastUsedCpu: 0,
+        lastUsedDirtyTime: s.lastUsedDirtyTime ?? 0,
+        skipTicksPenalty: 0,
+        activeSegments: [],
+        notifyPrefs: {},
       })),
-      false,
-    ).then((r) => {
-      if (r.all !== null || r.failed.size > 0) throw new Error(`seeding users failed: ${r.all ?? [...r.failed.values()][0]}`);
-    });
+    );
     const withCode = seeds.flatMap((s, i) => (s.modules ? [{ id: ids[i]!, modules: s.modules }] : []));
-    for (const { id, modules } of withCode) await this.setCode(id, modules);
-    for (const [i, s] of seeds.entries()) if (s.memory !== undefined) await this.#redis.set(this.#redis.key(`memory:${ids[i]!}`), s.memory);
+    if (withCode.length > 0) {
+      await this.#mongo.bulk(Collections.code, [{ deleteMany: { filter: { user: { $in: withCode.map((c) => c.id) } } } }], false);
+      const timestamp = this.#clock();
+      await this.#mongo.insertMany(
+        Collections.code,
+        withCode.map((c) => ({ user: c.id, branch: 'default', modules: encodeModules(c.modules), timestamp, activeWorld: true, activeSim: true })),
+      );
+    }
+    const memory: Record<string, string> = {};
+    for (const [i, s] of seeds.entries()) if (s.memory !== undefined) memory[this.#redis.key(`memory:${ids[i]!}`)] = s.memory;
+    await this.#redis.mset(memory);
     return ids;
   }
 

@@ -112,6 +112,9 @@ export class RedisLink {
   async set(key: string, value: string): Promise<void> {
     await this.#redis.set(key, value);
   }
+  async mset(values: Record<string, string>): Promise<void> {
+    if (Object.keys(values).length > 0) await this.#redis.mset(values);
+  }
   async hset(key: string, values: Record<string, string>): Promise<void> {
     if (Object.keys(values).length > 0) await this.#redis.hset(key, values);
   }
