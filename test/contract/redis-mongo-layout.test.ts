@@ -93,6 +93,27 @@ describe('redis+mongo store: layout, replay, bad data', { skip }, () => {
     }
   });
 
+  it('writes nothing of a player whose Redis key has the wrong type, and a retry after the fix applies the tick once', async () => {
+    await using f = await open();
+    const a = await f.addUser({ id: 'a', memory: 'old' });
+    const b = await f.addUser({ id: 'b', memory: 'old' });
+    await f.adapter.admin.setRawString('memorySegments:b', 'not a hash');
+    const first = await f.storage.commit([fullTick(a, 1, []), fullTick(b, 1, [])]);
+    assert.deepEqual(first.committed, [a]);
+    assert.deepEqual(first.failed.map((x) => x.userId), [b]);
+    assert.match(first.failed[0]!.error, /WRONGTYPE/);
+    // The script checks key types before its first write: no Memory, no room intents, no fence for b.
+    assert.equal(await f.memory(b), 'old');
+    assert.equal((await f.roomIntents('W1N1')).b, undefined);
+    await f.adapter.admin.deleteRaw('memorySegments:b');
+    const retry = await f.storage.commit([fullTick(b, 1, [])]);
+    assert.deepEqual(retry.committed, [b]);
+    assert.equal(await f.memory(b), '{"t":1}');
+    // The MongoDB part of b was written by the first attempt and sent again by the retry: counted once.
+    assert.deepEqual((await f.notifications(b)).map((n) => `${n.type}:${n.count}`).sort(), ['error:1', 'msg:1']);
+    assert.deepEqual(await f.globalIntents(b), [{ g: 1 }]);
+  });
+
   it('loads a thousand players with one batch call', async () => {
     await using f = await open();
     const ids = await f.adapter.admin.addUsers(Array.from({ length: 1000 }, (_, i) => ({ id: `p${i}`, memory: `m${i}` })));

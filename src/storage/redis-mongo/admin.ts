@@ -98,6 +98,14 @@ export class RedisMongoAdmin {
     await this.#redis.hset(this.#redis.key(`memory:${userId}`), value);
   }
 
+  /** Writes a string at a key (the name without the prefix), whatever the layout says it holds (tests of bad data). */
+  async setRawString(name: string, value: string): Promise<void> {
+    await this.#redis.set(this.#redis.key(name), value);
+  }
+  async deleteRaw(name: string): Promise<void> {
+    await this.#redis.del(this.#redis.key(name));
+  }
+
   async updateUser(userId: UserId, fields: Doc): Promise<void> {
     await this.#mongo.updateOne(Collections.users, { _id: docId(userId) }, { $set: fields });
   }

@@ -23,8 +23,23 @@ if last then
   if last > tick then return 'stale' end
   if last == tick then return 'duplicate' end
 end
-local i = 4
 local n = #ARGV
+-- Redis does not roll a script back when a command fails midway, so check every key's type first: a key
+-- of the wrong type fails the whole tick before anything is written.
+local function expect(key, wanted)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= wanted then error('WRONGTYPE ' .. key .. ' holds a ' .. t .. ', not a ' .. wanted) end
+end
+local i = 4
+while i <= n do
+  local op = ARGV[i]
+  if op == 'seg' then expect(prefix .. 'memorySegments:' .. uid, 'hash'); i = i + 3
+  elseif op == 'ism' then expect(prefix .. 'interShardSegment:' .. uid, 'hash'); i = i + 3
+  elseif op == 'ri' then expect(prefix .. 'roomIntents:' .. ARGV[i + 1], 'hash'); expect(prefix .. 'activeRooms', 'set'); i = i + 3
+  elseif op == 'pubsub' or op == 'vis' then i = i + 3
+  else i = i + 2 end
+end
+i = 4
 while i <= n do
   local op = ARGV[i]
   if op == 'pubsub' then

@@ -115,6 +115,9 @@ export class RedisLink {
   async mset(values: Record<string, string>): Promise<void> {
     if (Object.keys(values).length > 0) await this.#redis.mset(values);
   }
+  async del(key: string): Promise<void> {
+    await this.#redis.del(key);
+  }
   async hset(key: string, values: Record<string, string>): Promise<void> {
     if (Object.keys(values).length > 0) await this.#redis.hset(key, values);
   }
