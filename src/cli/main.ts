@@ -7,12 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { hasNoNodeSnapshot } from '../kernel.js';
 import { parseArgs } from './args.js';
 import { runDemo } from './demo.js';
+import { parseStorageKind } from './demo-storage.js';
+import { runSeed } from './seed.js';
 
 const USAGE = `usage: screeps-kernel <command> [options]
 
 commands:
   demo      run sample players on the in-memory store
             --players N (default 300)  --ticks N (default 20)  --pool N (default: cores)
+            --storage memory|redis+mongo (default memory; redis+mongo reads REDIS_URL and MONGO_URL)
+  seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
+            --players N (default 300)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,13 +28,19 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
-      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag' });
+      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag', storage: 'string' });
       await runDemo({
         players: (args.players as number | undefined) ?? 300,
         ticks: (args.ticks as number | undefined) ?? 20,
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
         quiet: args.quiet === true,
+        storage: parseStorageKind(args.storage),
       });
+      return 0;
+    }
+    case 'seed': {
+      const args = parseArgs(rest, { players: 'int', quiet: 'flag' });
+      await runSeed({ players: (args.players as number | undefined) ?? 300, quiet: args.quiet === true });
       return 0;
     }
     case undefined:

@@ -65,6 +65,8 @@ export class RedisMongoAdmin {
     const memory: Record<string, string> = {};
     for (const [i, s] of seeds.entries()) if (s.memory !== undefined) memory[this.#redis.key(`memory:${ids[i]!}`)] = s.memory;
     await this.#redis.mset(memory);
+    // A (re)created user starts without a committed tick, so a new game may count ticks from 1 again.
+    await this.#redis.hdel(this.#redis.key('kernel:committedTick'), ids);
     return ids;
   }
 

@@ -115,6 +115,9 @@ export class RedisLink {
   async mset(values: Record<string, string>): Promise<void> {
     if (Object.keys(values).length > 0) await this.#redis.mset(values);
   }
+  async hdel(key: string, fields: readonly string[]): Promise<void> {
+    for (let i = 0; i < fields.length; i += 1000) await this.#redis.hdel(key, ...fields.slice(i, i + 1000));
+  }
   async del(key: string): Promise<void> {
     await this.#redis.del(key);
   }
