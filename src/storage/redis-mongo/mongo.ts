@@ -34,6 +34,13 @@ export type BulkOp =
 /** Result of an unordered bulk: the indexes that failed, with their error; `all` when the whole call failed. */
 export type BulkResult = { readonly all: string } | { readonly all: null; readonly failed: ReadonlyMap<number, string> };
 
+/**
+ * Operations per bulkWrite call. FerretDB 1.24 on SQLite never answers an `update` command of 100 or more
+ * statements (measured: 99 returns, 100 hangs, and that database stays locked), so bulks go in chunks;
+ * real MongoDB is unaffected and still gets few round trips (1000 players = 16 calls).
+ */
+const BULK_CHUNK = 64;
+
 /** Duplicate key: the idempotency key (a deterministic `_id`) says this write is already applied (R26). */
 const DUPLICATE_KEY = 11000;
 
@@ -90,8 +97,21 @@ export class MongoLink {
     return docs.map((d) => ({ ...d, _id: idString(d._id) }));
   }
 
-  /** One unordered bulkWrite; duplicate-key errors count as applied when `duplicateIsApplied`. */
+  /** Unordered bulkWrites of at most BULK_CHUNK ops each; duplicate-key errors count as applied when `duplicateIsApplied`. */
   async bulk(name: CollectionName, ops: readonly BulkOp[], duplicateIsApplied: boolean): Promise<BulkResult> {
+    const failed = new Map<number, string>();
+    for (let at = 0; at < ops.length; at += BULK_CHUNK) {
+      const chunk = await this.#bulkChunk(name, ops.slice(at, at + BULK_CHUNK), duplicateIsApplied);
+      if (chunk.all !== null) {
+        // Chunks already applied stay applied; every op is idempotent, so the caller fails the whole bulk's players.
+        return chunk;
+      }
+      for (const [index, error] of chunk.failed) failed.set(at + index, error);
+    }
+    return { all: null, failed };
+  }
+
+  async #bulkChunk(name: CollectionName, ops: readonly BulkOp[], duplicateIsApplied: boolean): Promise<BulkResult> {
     if (ops.length === 0) return { all: null, failed: new Map() };
     try {
       await this.#collection(name).bulkWrite(ops as unknown as AnyBulkWriteOperation<Document>[], { ordered: false });
@@ -99,13 +119,13 @@ export class MongoLink {
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError) || error.writeErrors === undefined) return { all: errorText(error) };
       const list = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      // A bulk that failed for a reason other than its write errors (a network fault midway) is unknown as a whole.
+      if (list.length === 0) return { all: errorText(error) };
       const failed = new Map<number, string>();
       for (const w of list) {
         if (duplicateIsApplied && w.code === DUPLICATE_KEY) continue;
         failed.set(w.index, w.errmsg ?? `write error ${w.code}`);
       }
-      // A bulk that failed for a reason other than its write errors (a network fault midway) is unknown as a whole.
-      if (list.length === 0) return { all: errorText(error) };
       return { all: null, failed };
     }
   }
