@@ -12,3 +12,5 @@ export { MemoryStorage, type Notification, type SeedUser } from './storage/memor
 export * from './storage/payloads.js';
 export type { CodeRecord, CommitReport, LoadRequest, LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord, UserUpdate } from './storage/port.js';
 export { TelemetryBus, type Logger, type PlayerTickTelemetry, type RuntimeEventName, type RuntimeEvents, type TickSummary } from './telemetry/index.js';
+export { RedisMongoStorage, RedisMongoAdmin, type RedisMongoOptions, type RedisMongoSeedUser } from './storage/redis-mongo/index.js';
+export { createDriverCompat, type DriverCompat, type DriverCompatOptions } from './compat/index.js';
