@@ -20,3 +20,5 @@ export { createSinkLogger, Monitor, Watchdog, watchdogMessage, type IsolateInfo 
 export { QUEUE_OPTIONS, resolveQueueOptions, type QueueOptions, type ResolvedQueueOptions } from './options.js';
 export { QueueRunner, QueueTickCoordinator, USERS_QUEUE, UsersQueue, queueKeys } from './queue/index.js';
 export type { FetchedBatch, PlayerBatchRunner, QueueRunnerHooks, QueueTickReport, ResetReport, RunnerSettings, RunnerStats } from './queue/index.js';
+export { RedisMongoStorage, RedisMongoAdmin, type RedisMongoOptions, type RedisMongoSeedUser } from './storage/redis-mongo/index.js';
+export { createDriverCompat, type DriverCompat, type DriverCompatOptions } from './compat/index.js';

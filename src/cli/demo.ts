@@ -1,7 +1,7 @@
 import { createRuntime } from '../kernel.js';
-import { MemoryStorage } from '../storage/memory.js';
 import type { UserId } from '../shared/ids.js';
 import type { OutcomeKind } from '../shared/outcome.js';
+import { openDemoStore, type StorageKind } from './demo-storage.js';
 import { CODE_CHANGE_V2, kindFor, SAMPLES, type SampleKind } from './sample-players.js';
 import { ProgressBar, renderTable } from './table.js';
 
@@ -12,6 +12,8 @@ export interface DemoOptions {
   readonly quiet?: boolean;
   /** Serve `/metrics`, `/runtime/isolates` and `/healthz` on this loopback port while the demo runs. */
   readonly metricsPort?: number;
+  /** @default 'memory' */
+  readonly storage?: StorageKind;
 }
 
 interface KindStats {
@@ -28,14 +30,13 @@ interface KindStats {
  * ticks, then a table per player kind and per outcome.
  */
 export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, KindStats>> {
-  const storage = new MemoryStorage();
+  await using store = await openDemoStore(options.storage ?? 'memory');
+  const { storage } = store;
   const kindOf = new Map<UserId, SampleKind>();
-  for (let i = 0; i < options.players; i++) {
-    const kind = kindFor(i, options.players);
-    // New players start like the official server's: cpu 100, an empty bucket (tickLimit 100 ms).
-    const id = storage.addUser({ id: `player${i}`, username: `${kind}${i}`, cpu: 100, cpuAvailable: 0, modules: { main: SAMPLES[kind] } });
-    kindOf.set(id, kind);
-  }
+  const kinds = Array.from({ length: options.players }, (_, i) => kindFor(i, options.players));
+  // New players start like the official server's: cpu 100, an empty bucket (tickLimit 100 ms).
+  const ids = await store.addUsers(kinds.map((kind, i) => ({ id: `player${i}`, username: `${kind}${i}`, modules: { main: SAMPLES[kind] } })));
+  ids.forEach((id, i) => kindOf.set(id, kinds[i]!));
   const stats = {} as Record<SampleKind, KindStats>;
   for (const kind of kindOf.values()) stats[kind] ??= { players: 0, ticks: 0, outcomes: {}, billedMs: 0, resets: 0, errors: 0 };
   for (const kind of kindOf.values()) stats[kind].players++;
@@ -55,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, 
   let playerTicks = 0;
   for (let tick = 1; tick <= options.ticks; tick++) {
     if (tick === Math.floor(options.ticks / 2) + 1) {
-      for (const [id, kind] of kindOf) if (kind === 'codeChange') storage.setCode(id, { main: CODE_CHANGE_V2 });
+      for (const [id, kind] of kindOf) if (kind === 'codeChange') await store.setCode(id, { main: CODE_CHANGE_V2 });
     }
     const report = await runtime.runTick(tick);
     for (const r of report.results) {

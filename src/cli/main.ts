@@ -8,6 +8,8 @@ import { hasNoNodeSnapshot } from '../kernel.js';
 import { parseArgs } from './args.js';
 import { runDemo } from './demo.js';
 import { parseStorageKind, runMainLoop, runRunner } from './queue.js';
+import { parseStorageKind as parseDemoStorage } from './demo-storage.js';
+import { runSeed } from './seed.js';
 
 const USAGE = `usage: screeps-kernel <command> [options]
 
@@ -15,6 +17,9 @@ commands:
   demo      run sample players on the in-memory store
             --players N (default 300)  --ticks N (default 20)  --pool N (default: cores)
             --metrics-port N  serve /metrics, /runtime/isolates, /healthz on 127.0.0.1:N while it runs
+            --storage memory|redis+mongo (default memory; redis+mongo reads REDIS_URL and MONGO_URL)
+  seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
+            --players N (default 300)
   runner    take players from the Redis users queue and run them, until SIGTERM
             --redis URL  --pool N  --runner-id ID (default host:pid)  --queue NAME (default usersIvm)
             --lease-ms N  --steal-delay-ms N  --fetch-per-worker N  --drain-timeout-ms N
@@ -35,14 +40,20 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
-      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag', 'metrics-port': 'int' });
+      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag', 'metrics-port': 'int', storage: 'string' });
       await runDemo({
         players: (args.players as number | undefined) ?? 300,
         ticks: (args.ticks as number | undefined) ?? 20,
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
         quiet: args.quiet === true,
         ...(args['metrics-port'] !== undefined ? { metricsPort: args['metrics-port'] as number } : {}),
+        storage: parseDemoStorage(args.storage),
       });
+      return 0;
+    }
+    case 'seed': {
+      const args = parseArgs(rest, { players: 'int', quiet: 'flag' });
+      await runSeed({ players: (args.players as number | undefined) ?? 300, quiet: args.quiet === true });
       return 0;
     }
     case 'runner': {

@@ -1,0 +1,1 @@
+export { createDriverCompat, MEMORY_LIMIT_BYTES, type DriverCompat, type DriverCompatOptions } from './driver.js';

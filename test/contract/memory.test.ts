@@ -1,0 +1,4 @@
+import { memoryFixture } from './fixture.js';
+import { storageContract } from './storage-contract.js';
+
+storageContract('memory', async (clock) => memoryFixture(clock), null);
