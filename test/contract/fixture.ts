@@ -5,19 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { MemoryStorage, type Notification } from '../../src/storage/memory.js';
 import type { StoragePort, UserRecord } from '../../src/storage/port.js';
-import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
+import { RedisMongoStorage, type RedisMongoSeedUser } from '../../src/storage/redis-mongo/index.js';
 import type { Modules, UserId } from '../../src/shared/ids.js';
 
-export interface FixtureSeed {
-  readonly id: string;
-  readonly username?: string;
-  readonly cpu?: number;
-  readonly cpuAvailable?: number;
-  readonly active?: boolean;
-  readonly lastUsedDirtyTime?: number;
-  readonly modules?: Modules;
-  readonly memory?: string;
-}
+/** A user to seed: the same shape the Redis + MongoDB admin takes. */
+export type FixtureSeed = RedisMongoSeedUser;
 
 export interface StorageFixture extends AsyncDisposable {
   readonly name: string;
