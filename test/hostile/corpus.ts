@@ -101,10 +101,12 @@ export const CORPUS: readonly CorpusCase[] = [
   {
     name: 'tamperBillForgery',
     category: 'tampering',
-    // A well-formed output whose billed intent count is forged to 0: 20 notifications must still cost 4 ms (F24).
-    code: loop("for (let i = 0; i < 20; i++) Game.notify('n' + i); Object.prototype.toJSON = function () { if (Object.prototype.hasOwnProperty.call(this, 'intentsCount')) { const o = Object.assign(Object.create(null), this); o.intentsCount = 0; return o; } return this; };"),
-    expect: ['ok'],
-    minUsedTime: 4,
+    // 20 notifications, then a toJSON that would shrink every array to nothing, so the intents would
+    // count 0 (F24). The kernel sends any output with a prototype toJSON as malformed: the tick saves
+    // nothing, its notifications included, so there is nothing left to bill below their cost.
+    code: loop("for (let i = 0; i < 20; i++) Game.notify('n' + i); Object.prototype.toJSON = function () { return Array.isArray(this) ? [] : this; };"),
+    expect: ['scriptError'],
+    error: "tick's output was malformed",
   },
   { name: 'tamperArrayToJson', category: 'tampering', code: loop("Array.prototype.toJSON = function () { return 'forged'; }; Memory.x = [1];"), expect: ['scriptError'], error: "tick's output was malformed" },
   { name: 'tamperArrayPush', category: 'tampering', code: loop(`Array.prototype.push = function () { ${SPIN} }; throw new Error('then the kernel pushes the error');`), expect: ['timedOut'] },

@@ -4,15 +4,21 @@ import type { IntentRegistry, Pristine } from './types.js';
  * The intent registry (F23): the host game layer registers intents through it; each registration of a
  * non-free intent adds 0.2 ms to `Game.cpu.getUsed()` and to the bill. `say` and `pull` are free for
  * `set`; `push`/`pushByName` always cost; `remove` refunds 0.2.
+ * One registry per isolate, its methods built once; `reset` starts each tick's list (this code runs in
+ * every isolate every tick, mostly interpreted, so a tick does not rebuild the closures).
  */
-export function makeIntents(pristine: Pristine): IntentRegistry {
+export function makeIntents(pristine: Pristine): IntentRegistry & { reset(): void } {
   const INTENT_CPU = 0.2;
   const FREE: Record<string, true> = { say: true, pull: true };
-  const list = pristine.create(null) as Record<string, unknown>;
-  const registry: IntentRegistry = {
-    list,
+  const registry: IntentRegistry & { reset(): void } = {
+    list: pristine.create(null) as Record<string, unknown>,
     cpu: 0,
+    reset() {
+      registry.list = pristine.create(null) as Record<string, unknown>;
+      registry.cpu = 0;
+    },
     set(id, name, data) {
+      const list = registry.list;
       let entry = list[id] as Record<string, unknown> | undefined;
       if (!entry) {
         entry = pristine.create(null) as Record<string, unknown>;
@@ -22,6 +28,7 @@ export function makeIntents(pristine: Pristine): IntentRegistry {
       entry[name] = data;
     },
     push(name, data, maxLen) {
+      const list = registry.list;
       let arr = list[name] as unknown[] | undefined;
       if (!arr) {
         arr = [];
@@ -33,6 +40,7 @@ export function makeIntents(pristine: Pristine): IntentRegistry {
       return true;
     },
     pushByName(id, name, data, maxLen) {
+      const list = registry.list;
       let entry = list[id] as Record<string, unknown[]> | undefined;
       if (!entry) {
         entry = pristine.create(null) as Record<string, unknown[]>;
@@ -49,7 +57,7 @@ export function makeIntents(pristine: Pristine): IntentRegistry {
       return true;
     },
     remove(id, name) {
-      const entry = list[id] as Record<string, unknown> | undefined;
+      const entry = registry.list[id] as Record<string, unknown> | undefined;
       if (entry && entry[name] !== undefined) {
         delete entry[name];
         registry.cpu -= INTENT_CPU;

@@ -1,7 +1,7 @@
 import { makeConsole } from './console.js';
 import { formatError } from './errors.js';
 import { makeGame } from './game.js';
-import { countIntents, makeIntents } from './intents.js';
+import { makeIntents } from './intents.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, makeRequire, runMainLoop, type InstalledModule } from './require.js';
 import type { IntentRegistry, Pristine, TickPayload, TickState } from './types.js';
@@ -10,14 +10,24 @@ import { capWebAssembly } from './wasm.js';
 /** What the host finds on `globalThis.__kernel` after install (it keeps references, then deletes it). */
 export interface KernelEntry {
   define(name: string, kind: 'js' | 'binary' | 'error', value: unknown): void;
-  /** Memory travels as its own string argument: nesting it in the JSON payload escaped it twice per tick. */
-  tick(payloadJson: string, memory: string): string;
+  /**
+   * The tick's fields travel as primitive arguments (`TickArgs`), not as one JSON payload: parsing a
+   * payload cost more than the whole call in a cold isolate. Memory is its own string argument; the
+   * fields that are usually empty come as one JSON string in `rare`, `''` when all are empty.
+   */
+  tick(...args: TickArgs): string;
   /** `tick` and `finish` in one crossing, for the common tick without console commands. */
-  run(payloadJson: string, memory: string): string;
+  run(...args: TickArgs): string;
   commands(commandsJson: string): string;
   /** `<output JSON>\n<0 | 1 + new Memory string>`: see `MEMORY_SEPARATOR` in the sandbox. */
   finish(): string;
 }
+
+/** `gameTime, cpu limit, tickLimit, bucket, code timestamp, user id, username, Memory, rare JSON`. */
+export type TickArgs = [number, number, number, number, number, string, string, string, string];
+
+/** The payload fields the host sends in `rare` when any of them is set. */
+export type RarePayload = Pick<TickPayload, 'foreignSegment' | 'hostData' | 'mmoCpu'> & Partial<Pick<TickPayload, 'segments' | 'interShard'>>;
 
 /** Host handles and settings the worker puts on the global before install; install removes them (F12). */
 interface InstallConfig {
@@ -111,12 +121,15 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   };
   /** True between `tick` and `finish`. */
   let active = false;
-  let intents: IntentRegistry = makeIntents(pristine);
+  const intents = makeIntents(pristine);
+  const arrayPrototype = Array.prototype;
+  const noSegments = pristine.freeze(create(null)) as Record<string, string>;
+  const noInterShard = pristine.freeze({ local: '', remote: pristine.freeze(create(null)) as Record<string, string> });
   const newRawMemory = makeRawMemory(s, pristine);
   const newConsole = makeConsole(s, pristine, config.maxConsoleBytes);
   const newInterShardMemory = makeInterShardMemory(s, pristine);
   const defineMemory = makeMemoryDefiner(global, s, pristine);
-  const newGame = makeGame(s, () => intents, {
+  const newGame = makeGame(s, () => intents as IntentRegistry, {
     shard: config.shard,
     mmoCpuApi: config.mmoCpuApi,
     nowCpu,
@@ -129,7 +142,16 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   const runCommand = new Function('code', 'module', 'exports', 'return "" + eval(code)') as (code: string, module: unknown, exports: unknown) => string;
   const globalDescriptor: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
 
+  // Like the official engine, the per-tick globals are plain assignments (writable, enumerable data
+  // properties; a quarter of the cost of `defineProperty` in a cold isolate). A player who made one of
+  // them non-writable or an accessor gets it defined over, as before.
   function setGlobal(name: string, value: unknown): void {
+    try {
+      global[name] = value;
+      if (global[name] === value) return;
+    } catch {
+      // Non-writable: defined over below.
+    }
     globalDescriptor.value = value;
     defineProperty(global, name, globalDescriptor);
     globalDescriptor.value = undefined;
@@ -146,12 +168,24 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     else modules[name] = { fn: value as (m: { exports: unknown }, e: unknown) => void };
   }
 
-  function tick(payloadJson: string, memory: string): string {
+  function tick(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string): string {
     lastOutput = null;
-    const payload = parse(payloadJson) as TickPayload;
-    payload.memory = memory;
+    const extra = rare === '' ? null : (parse(rare) as RarePayload);
+    const payload: TickPayload = {
+      gameTime,
+      userId,
+      username,
+      codeTimestamp,
+      cpu: { limit, tickLimit, bucket },
+      memory,
+      segments: extra?.segments ?? noSegments,
+      interShard: extra?.interShard ?? noInterShard,
+      foreignSegment: extra?.foreignSegment,
+      hostData: extra?.hostData,
+      mmoCpu: extra?.mmoCpu,
+    };
     const segments = create(null) as Record<string, unknown>;
-    for (const id of keys(payload.segments)) segments[id] = payload.segments[id];
+    if (extra?.segments) for (const id of keys(extra.segments)) segments[id] = extra.segments[id];
     s.payload = payload;
     s.memory = memory;
     s.segments = segments;
@@ -170,8 +204,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     s.startCpu = nowCpu();
     s.mmo = {};
     active = true;
-    intents = makeIntents(pristine);
-    const registry = intents;
+    intents.reset();
+    const registry = intents as IntentRegistry;
     // F14: Game, RawMemory, console and the Memory getter are new objects every tick; globals persist.
     s.rawMemory = newRawMemory();
     setGlobal('RawMemory', s.rawMemory);
@@ -194,7 +228,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       if (typeof hooks.playerSandbox === 'function') hooks.playerSandbox(sandboxApi, payload.userId);
     } catch (e) {
       s.errors.push('Host game layer error: ' + formatError(e, config.runtimeFile));
-      return stringify({ status: 'error' });
+      return '{"status":"error"}';
     }
     if (requireFn === null || global.require !== requireFn || requireTimestamp !== payload.codeTimestamp || !mainLoaded()) {
       requireFn = makeRequire(modules, pristine, decodeBase64, global, owner);
@@ -213,7 +247,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       status = 'error';
       s.errors.push(formatError(e, config.runtimeFile));
     }
-    return stringify({ status });
+    return status === 'ok' ? '{"status":"ok"}' : '{"status":"error"}';
   }
 
   function commands(commandsJson: string): string {
@@ -266,14 +300,11 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     }
     // Spec 3.1: Memory serialisation counts towards the tick's CPU, so `getUsed` is read after it.
     const getUsedMs = nowCpu() - s.startCpu + intents.cpu;
-    const out: Record<string, unknown> = {
-      console: { log: s.log, results: s.results },
-      intents: intents.list,
-      intentsCount: countIntents(intents.list, pristine.isArray),
-      consumedCommands: s.consumed,
-      getUsedMs,
-    };
+    // The output JSON is assembled from pieces: the usual empty parts are literals and the rest goes
+    // through the pristine `stringify` one field at a time (a whole-object `stringify` was a fifth of a
+    // trivial tick). The host recomputes the intent count and checks every field (`checkOutput`).
     // The new Memory is appended after the JSON (below), not escaped inside it.
+    let optional = '';
     // F32 with deliberate fixes: only segments written this tick are saved; an invalid one is reported
     // to the player and skipped, the rest of the tick is still saved.
     const written = create(null) as Record<string, string>;
@@ -295,33 +326,60 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
         writtenCount++;
       }
     }
-    if (writtenCount > 0) out.segments = written;
-    if (s.activeSegments !== undefined) out.activeSegments = s.activeSegments;
-    if (s.publicSegments !== undefined) out.publicSegments = s.publicSegments;
-    if (s.defaultPublicSegment !== undefined) out.defaultPublicSegment = s.defaultPublicSegment;
-    if (s.activeForeignSegment !== undefined) out.activeForeignSegment = s.activeForeignSegment;
+    if (writtenCount > 0) optional += ',"segments":' + json(written);
+    if (s.activeSegments !== undefined) optional += ',"activeSegments":' + json(s.activeSegments);
+    if (s.publicSegments !== undefined) optional += ',"publicSegments":' + json(s.publicSegments);
+    if (s.defaultPublicSegment !== undefined) optional += ',"defaultPublicSegment":' + json(s.defaultPublicSegment);
+    if (s.activeForeignSegment !== undefined) optional += ',"activeForeignSegment":' + json(s.activeForeignSegment);
     if (s.interShardLocal !== payload.interShard.local) {
       if (typeof s.interShardLocal !== 'string') s.errors.push('InterShardMemory value is not a string');
       else if (s.interShardLocal.length > MAX_SEGMENT) s.errors.push('InterShardMemory segment length exceeded 100 KB limit');
-      else out.interShard = s.interShardLocal;
+      else optional += ',"interShard":' + json(s.interShardLocal);
     }
-    if (keys(s.mmo).length > 0) out.mmoCpu = s.mmo;
+    if (keys(s.mmo).length > 0) optional += ',"mmoCpu":' + json(s.mmo);
     let hasVisuals = false;
     for (const room of keys(s.visuals)) if (s.visuals[room]) hasVisuals = true;
-    if (hasVisuals) out.visuals = s.visuals;
-    out.errors = s.errors;
+    if (hasVisuals) optional += ',"visuals":' + json(s.visuals);
+    const log = s.log;
+    const results = s.results;
+    // A `toJSON` on the array or object prototype could reshape any part built by `stringify`: such an
+    // output is sent malformed (the host then saves nothing of the tick and tells the player), as
+    // before the output was assembled in pieces.
+    outputJson = 'toJSON' in arrayPrototype ? '{"console":null}' :
+      '{"console":' +
+      (log.length === 0 && results.length === 0 ? '{"log":[],"results":[]}' : json({ log, results })) +
+      ',"intents":' +
+      (keys(intents.list).length === 0 ? '{}' : json(intents.list)) +
+      ',"consumedCommands":' +
+      (s.consumed.length === 0 ? '[]' : json(s.consumed)) +
+      ',"getUsedMs":' +
+      (getUsedMs >= 0 && getUsedMs < Infinity ? pristine.String(getUsedMs) : '0') +
+      optional +
+      ',"errors":' +
+      (s.errors.length === 0 ? '[]' : json(s.errors)) +
+      '}';
     active = false;
     // JSON text never holds a raw newline, so the first "\n" separates the output from the Memory.
-    lastOutput = s.memory !== payload.memory ? `${stringify(out)}\n1${s.memory}` : `${stringify(out)}\n0`;
+    memoryTail = s.memory !== payload.memory ? '\n1' + s.memory : '\n0';
+    lastOutput = outputJson + memoryTail;
     return lastOutput;
   }
 
-  function run(payloadJson: string, memory: string): string {
+  /** The output JSON and the Memory tail of the last `finish` (kept apart so `run` need not cut them). */
+  let outputJson = '';
+  let memoryTail = '';
+
+  /** A field's JSON; `null` (a malformed output for the host) when a forged `toJSON` made it vanish. */
+  function json(value: unknown): string {
+    const text = stringify(value) as string | undefined;
+    return typeof text === 'string' ? text : 'null';
+  }
+
+  function run(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string): string {
     lastOutput = null;
-    const status = tick(payloadJson, memory);
-    const done = finish();
-    const cut = done.indexOf('\n');
-    return `{"tick":${status},"output":${done.slice(0, cut)}}${done.slice(cut)}`;
+    const status = tick(gameTime, limit, tickLimit, bucket, codeTimestamp, userId, username, memory, rare);
+    finish();
+    return '{"tick":' + status + ',"output":' + outputJson + '}' + memoryTail;
   }
 
   return { define, tick, run, commands, finish };

@@ -7,7 +7,7 @@
 import { makeConsole } from './console.js';
 import { formatError } from './errors.js';
 import { addMmoCpu, makeGame } from './game.js';
-import { countIntents, makeIntents } from './intents.js';
+import { makeIntents } from './intents.js';
 import { installKernel } from './kernel.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, makeRequire, runMainLoop } from './require.js';
@@ -20,7 +20,6 @@ const FACTORIES: Record<string, (...args: never[]) => unknown> = {
   makeConsole,
   formatError,
   makeIntents,
-  countIntents,
   makeRawMemory,
   makeMemoryDefiner,
   makeInterShardMemory,

@@ -17,10 +17,10 @@ export interface TickPayload {
   cpu: { limit: number; tickLimit: number; bucket: number };
   memory: string;
   segments: Record<string, string>;
-  foreignSegment?: { username: string; id: number; data: string };
+  foreignSegment?: { username: string; id: number; data: string } | undefined;
   interShard: { local: string; remote: Record<string, string> };
-  hostData?: string;
-  mmoCpu?: MmoCpuState;
+  hostData?: string | undefined;
+  mmoCpu?: MmoCpuState | undefined;
 }
 
 /** Captured once per isolate, before any player code runs, so players cannot tamper with them. */

@@ -2,6 +2,7 @@ import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
+import type { RarePayload, TickArgs } from '../runtime/kernel.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
 import { checkOutput, malformedMessage, type TickOutput } from './output.js';
@@ -36,8 +37,8 @@ const wrapModule = (name: string, code: string): string =>
   `__kernel.define(${JSON.stringify(name)}, 'js', function __module(module, exports) {\n${code}\n});`;
 
 type RunnerRefs = {
-  readonly run: ivm.Reference<(payload: string, memory: string) => string>;
-  readonly tick: ivm.Reference<(payload: string, memory: string) => string>;
+  readonly run: ivm.Reference<(...args: TickArgs) => string>;
+  readonly tick: ivm.Reference<(...args: TickArgs) => string>;
   readonly commands: ivm.Reference<(commands: string) => string>;
   readonly finish: ivm.Reference<() => string>;
 };
@@ -147,18 +148,7 @@ export class PlayerSandbox {
     this.#haltRequested = false;
     const { clock } = this.#settings;
     const timeout = callTimeoutMs(request.cpu.tickLimit);
-    const payload = JSON.stringify({
-      gameTime: request.gameTime,
-      userId: request.userId,
-      username: request.username,
-      codeTimestamp: request.code.timestamp,
-      cpu: request.cpu,
-      segments: request.segments,
-      foreignSegment: request.foreignSegment,
-      interShard: request.interShard,
-      hostData: request.hostData,
-      mmoCpu: request.mmoCpu,
-    });
+    const args = tickArgs(request);
     const errors: string[] = [...notices];
     let outcome: RunResult['outcome'] = 'ok';
     let output: TickOutput | undefined;
@@ -168,12 +158,12 @@ export class PlayerSandbox {
     const cpu0 = clock.now();
     try {
       if (request.consoleCommands.length === 0) {
-        const { json, memory } = splitMemory(this.#refs.run.applySync(undefined, [payload, request.memory], { timeout }));
+        const { json, memory } = splitMemory(this.#refs.run.applySync(undefined, args, { timeout }));
         const result = JSON.parse(json) as { tick?: { status?: unknown }; output?: unknown } | null;
         if (result?.tick?.status === 'error') outcome = 'scriptError';
         output = this.#accept(withMemory(result?.output, memory), (f) => (failure ??= f));
       } else {
-        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, [payload, request.memory], { timeout })) as { status?: unknown } | null);
+        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, args, { timeout })) as { status?: unknown } | null);
         if ('failure' in status) failure = status.failure;
         else if (status.value?.status === 'error') outcome = 'scriptError';
         if (failure === undefined || failure.kind === 'timedOut') {
@@ -283,6 +273,24 @@ export class PlayerSandbox {
  * JSON text) travels beside the output instead of escaped inside it, which cost a stringify and a parse
  * of the whole Memory in each direction every tick.
  */
+/** The in-isolate kernel's `tick`/`run` arguments (`TickArgs`): `rare` is `''` when its fields are all empty. */
+function tickArgs(request: RunRequest): TickArgs {
+  const { segments, interShard, foreignSegment, hostData, mmoCpu } = request;
+  const rare: RarePayload = {};
+  if (hasKeys(segments)) rare.segments = segments;
+  if (interShard.local !== '' || hasKeys(interShard.remote)) rare.interShard = interShard;
+  if (foreignSegment !== undefined) rare.foreignSegment = foreignSegment;
+  if (hostData !== undefined) rare.hostData = hostData;
+  if (mmoCpu !== undefined) rare.mmoCpu = mmoCpu;
+  const { limit, tickLimit, bucket } = request.cpu;
+  return [request.gameTime, limit, tickLimit, bucket, request.code.timestamp, request.userId, request.username, request.memory, hasKeys(rare) ? JSON.stringify(rare) : ''];
+}
+
+function hasKeys(record: object): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
 function splitMemory(text: string): { json: string; memory: string | undefined } {
   const cut = text.indexOf('\n');
   if (cut === -1) return { json: text, memory: undefined };
