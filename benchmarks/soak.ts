@@ -49,6 +49,10 @@ for (let i = 0; i < players; i++) {
   storage.addUser({ id: `p${i}`, cpu: hostile ? 10 : 100, cpuAvailable: hostile ? 0 : 10_000, modules: { main: hostile ? HOSTILE[i % HOSTILE.length]! : NORMAL } });
 }
 const runtime = await createRuntime({ storage, poolSize: pool, logger: 'silent', memoryLimitMb: 64 });
+/** Live isolates as each worker last reported them (the authoritative count). */
+const isolatesOf = new Map<number, number>();
+runtime.on('worker:stats', (e) => isolatesOf.set(e.slot, e.isolates));
+/** The same from the events: created minus recycled (a cross-check that every disposal is reported). */
 let live = 0;
 runtime.on('sandbox:created', () => live++);
 runtime.on('sandbox:recycled', () => live--);
@@ -58,7 +62,7 @@ runtime.on('runtime:telemetry', (e) => {
   if (e.heap) heapOf.set(e.userId, e.heap.usedBytes + e.heap.externalBytes);
 });
 
-interface Sample { tick: number; rssMb: number; heapMb: number; isolates: number; isolateHeapsMb: number; p50: number; p99: number; max: number; outcomes: string }
+interface Sample { tick: number; rssMb: number; heapMb: number; isolates: number; eventIsolates: number; isolateHeapsMb: number; p50: number; p99: number; max: number; outcomes: string }
 const samples: Sample[] = [];
 let durations: number[] = [];
 let outcomes: Record<string, number> = {};
@@ -73,7 +77,8 @@ for (let t = 1; t <= ticks; t++) {
       tick: t,
       rssMb: mb(mem.rss),
       heapMb: mb(mem.heapUsed),
-      isolates: live,
+      isolates: [...isolatesOf.values()].reduce((a, b) => a + b, 0),
+      eventIsolates: live,
       isolateHeapsMb: mb([...heapOf.values()].reduce((a, b) => a + b, 0)),
       p50: Math.round(percentile(durations, 50) * 10) / 10,
       p99: Math.round(percentile(durations, 99) * 10) / 10,

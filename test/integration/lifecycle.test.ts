@@ -31,6 +31,30 @@ describe('isolate lifecycle', () => {
     assert.deepEqual(r.console, ['count=1']);
   });
 
+  it('reports every disposal as sandbox:recycled, so created minus recycled is the live isolate count', async () => {
+    const { runtime, storage } = await testRuntime({ poolSize: 1 });
+    await using _ = runtime;
+    const changer = storage.addUser({ id: 'changer', modules: { main: COUNTER } });
+    storage.addUser({ id: 'halter', modules: { main: 'module.exports.loop = function () { if (Game.time % 2 === 0) Game.cpu.halt(); };' } });
+    const reasons: string[] = [];
+    let live = 0;
+    let reported = -1;
+    runtime.on('sandbox:created', () => live++);
+    runtime.on('sandbox:recycled', (e) => {
+      live--;
+      reasons.push(e.reason);
+    });
+    runtime.on('worker:stats', (e) => (reported = e.isolates));
+    for (let t = 1; t <= 4; t++) {
+      // A code change replaces the changer's isolate at ticks 2 and 4 (the old one is disposed before the run).
+      if (t % 2 === 0) storage.setCode(changer, { main: `${COUNTER}\n// v${t}` });
+      await runtime.runTick(t);
+    }
+    assert.deepEqual(reasons.sort(), ['codeChanged', 'codeChanged', 'halted', 'halted']);
+    assert.equal(reported, 1);
+    assert.equal(live, reported);
+  });
+
   it('disposes an idle isolate after its TTL and starts the next tick cold', async () => {
     const { runtime, storage } = await testRuntime({ idleIsolateTtlMs: 1000, idleSweepIntervalMs: 200 });
     await using _ = runtime;

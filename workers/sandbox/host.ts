@@ -137,17 +137,24 @@ export class SandboxHost {
     const result = sandbox.run(request, coldStart, createMs, notices);
     if (result.sandbox.recycled !== undefined) {
       const reason: ColdStartReason = result.outcome === 'halted' ? 'halted' : result.sandbox.recycled === 'heapNearLimit' ? 'heapNearLimit' : 'disposed';
-      this.#dispose(userId, reason);
+      // Reported by the result itself (`sandbox.recycled`).
+      this.#dispose(userId, reason, false);
     }
     return result;
   }
 
-  #dispose(userId: UserId, reason: ColdStartReason): void {
+  /**
+   * Drops a player's isolate. Every disposal is reported (the batch result's `worker.recycled`, or the
+   * run result's `sandbox.recycled` when `report` is false), so `sandbox:created` minus
+   * `sandbox:recycled` is the number of live isolates.
+   */
+  #dispose(userId: UserId, reason: ColdStartReason, report = true): void {
     const sandbox = this.#sandboxes.get(userId);
     if (sandbox === undefined) return;
     this.#sandboxes.delete(userId);
     sandbox.dispose();
     this.#tombstones.set(userId, reason);
+    if (report) this.#recycled.push({ userId, reason });
   }
 
   /** Disposes isolates unused for longer than the idle TTL (F13: 3 minutes, swept every 60 s). */
@@ -156,7 +163,6 @@ export class SandboxHost {
     for (const [userId, sandbox] of this.#sandboxes) {
       if (now - sandbox.lastUsed > this.#config.idleIsolateTtlMs) {
         this.#dispose(userId, 'idleEvicted');
-        this.#recycled.push({ userId, reason: 'idleEvicted' });
         swept++;
       }
     }
@@ -165,7 +171,7 @@ export class SandboxHost {
 
   close(): void {
     clearInterval(this.#sweep);
-    for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed');
+    for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed', false);
     this.#settings.clock.close();
   }
 }
