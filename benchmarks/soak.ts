@@ -1,7 +1,7 @@
 /**
  * Load and soak (issue 8, R38, R39): N players for T ticks with a share of hostile players, on the
- * in-memory store. Samples RSS, live isolates, the sum of the isolates' used heaps (from telemetry) and
- * tick duration over time and reports the slope of each
+ * in-memory store. Samples RSS, live isolates, the sum of the isolates' used and committed heaps (from
+ * telemetry) and tick duration over time and reports the slope of each
  * (least squares after a warm-up), so drift shows as a number. Sized for 2 cores by default.
  *
  *   node --no-node-snapshot dist/benchmarks/soak.js --players 1000 --ticks 1000 --hostile 5
@@ -58,11 +58,16 @@ runtime.on('sandbox:created', () => live++);
 runtime.on('sandbox:recycled', () => live--);
 /** Last reported used heap of each player's isolate: tells isolate heap growth from native growth. */
 const heapOf = new Map<string, number>();
+/** Last reported committed heap (V8's total heap size) plus external memory of each player's isolate. */
+const committedOf = new Map<string, number>();
 runtime.on('runtime:telemetry', (e) => {
-  if (e.heap) heapOf.set(e.userId, e.heap.usedBytes + e.heap.externalBytes);
+  if (e.heap) {
+    heapOf.set(e.userId, e.heap.usedBytes + e.heap.externalBytes);
+    committedOf.set(e.userId, e.heap.totalBytes + e.heap.externalBytes);
+  }
 });
 
-interface Sample { tick: number; rssMb: number; heapMb: number; isolates: number; eventIsolates: number; isolateHeapsMb: number; p50: number; p99: number; max: number; outcomes: string }
+interface Sample { tick: number; rssMb: number; heapMb: number; isolates: number; eventIsolates: number; isolateHeapsMb: number; isolateCommittedMb: number; p50: number; p99: number; max: number; outcomes: string }
 const samples: Sample[] = [];
 let durations: number[] = [];
 let outcomes: Record<string, number> = {};
@@ -80,6 +85,7 @@ for (let t = 1; t <= ticks; t++) {
       isolates: [...isolatesOf.values()].reduce((a, b) => a + b, 0),
       eventIsolates: live,
       isolateHeapsMb: mb([...heapOf.values()].reduce((a, b) => a + b, 0)),
+      isolateCommittedMb: mb([...committedOf.values()].reduce((a, b) => a + b, 0)),
       p50: Math.round(percentile(durations, 50) * 10) / 10,
       p99: Math.round(percentile(durations, 99) * 10) / 10,
       max: Math.round(Math.max(...durations) * 10) / 10,
@@ -94,7 +100,7 @@ await runtime.close();
 
 const steady = samples.filter((s) => s.tick > warmup);
 const lastHalf = samples.slice(Math.floor(samples.length / 2));
-const per1000 = (key: 'rssMb' | 'isolates' | 'isolateHeapsMb' | 'p99') => {
+const per1000 = (key: 'rssMb' | 'isolates' | 'isolateHeapsMb' | 'isolateCommittedMb' | 'p99') => {
   const fit = linearRegression(steady.map((s) => s.tick), steady.map((s) => s[key]));
   const last = linearRegression(lastHalf.map((s) => s.tick), lastHalf.map((s) => s[key]));
   const round = (n: number): number => Math.round(n * 1000 * 100) / 100;
@@ -111,6 +117,7 @@ const summary = {
   rssMb: per1000('rssMb'),
   isolates: per1000('isolates'),
   isolateHeapsMb: per1000('isolateHeapsMb'),
+  isolateCommittedMb: per1000('isolateCommittedMb'),
   tickP99Ms: per1000('p99'),
   rssFirstLastMb: [steady[0]?.rssMb, steady.at(-1)?.rssMb],
 };

@@ -39,7 +39,7 @@ export function ranEvent(
     outcome: result.outcome,
     cpu: { ...request.cpu, billedMs: result.cpu.billedMs, reportedMs: result.cpu.reportedMs },
     heap: result.heap
-      ? { usedBytes: result.heap.usedHeapSize, limitBytes: result.heap.heapSizeLimit, externalBytes: result.heap.externallyAllocatedSize }
+      ? { usedBytes: result.heap.usedHeapSize, totalBytes: result.heap.totalHeapSize, limitBytes: result.heap.heapSizeLimit, externalBytes: result.heap.externallyAllocatedSize }
       : null,
     coldStart: result.sandbox.coldStart,
     queueDepth: timings.queueDepth,

@@ -18,7 +18,7 @@ export interface PlayerTickTelemetry {
     /** What isolated-vm reported for the same calls, ms. */
     readonly reportedMs: number;
   };
-  readonly heap: { readonly usedBytes: number; readonly limitBytes: number; readonly externalBytes: number } | null;
+  readonly heap: { readonly usedBytes: number; readonly totalBytes: number; readonly limitBytes: number; readonly externalBytes: number } | null;
   /** Why the tick started in a fresh isolate; null when warm. */
   readonly coldStart: ColdStartReason | null;
   readonly queueDepth: number;

@@ -15,7 +15,7 @@ export interface IsolateInfo {
   readonly lastOutcome: OutcomeKind;
   readonly skipReason: SkipReason | null;
   readonly lastColdStart: ColdStartReason | null;
-  readonly heap: { readonly usedBytes: number; readonly limitBytes: number; readonly externalBytes: number } | null;
+  readonly heap: { readonly usedBytes: number; readonly totalBytes: number; readonly limitBytes: number; readonly externalBytes: number } | null;
   /** Real thread CPU billed for the last tick that ran, and over the life of this table, ms. */
   readonly billedMs: number;
   readonly billedMsTotal: number;

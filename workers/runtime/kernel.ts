@@ -21,6 +21,8 @@ export interface KernelEntry {
   commands(commandsJson: string): string;
   /** `<output JSON>\n<0 | 1 + new Memory string>`: see `MEMORY_SEPARATOR` in the sandbox. */
   finish(): string;
+  /** A full collection (the host calls it between ticks to free external strings; see `gc.ts`). */
+  collect(): void;
 }
 
 /** `gameTime, cpu limit, tickLimit, bucket, code timestamp, user id, username, Memory, rare JSON`. */
@@ -57,6 +59,10 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   delete global._kernelIsolate;
   delete global._kernelHalt;
   delete global._kernelConfig;
+  // The worker sets `--expose-gc` (workers/sandbox/gc.ts): the kernel keeps the function and players
+  // find `gc` undefined (V8 makes the property non-configurable, so it stays, writable and empty).
+  const gc = typeof global.gc === 'function' ? (global.gc as () => void) : null;
+  if (gc !== null) global.gc = undefined;
 
   const pristine: Pristine = {
     stringify: JSON.stringify,
@@ -382,5 +388,9 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     return '{"tick":' + status + ',"output":' + outputJson + '}' + memoryTail;
   }
 
-  return { define, tick, run, commands, finish };
+  function collect(): void {
+    if (gc !== null) gc();
+  }
+
+  return { define, tick, run, commands, finish, collect };
 }

@@ -5,6 +5,7 @@ import { LruMap } from '../../src/shared/lru.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
 import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
+import { exposeGc, GcBudget } from './gc.js';
 import { PlayerSandbox, type SandboxSettings } from './player-sandbox.js';
 import { createHash } from 'node:crypto';
 import { ScriptCache } from './script-cache.js';
@@ -15,6 +16,8 @@ import { ThreadCpuClock } from './thread-cpu.js';
 const CODE_STORE_BYTES = 128 * 1024 * 1024;
 /** Remembered reasons of recent disposals, to tell the next tick why it starts cold. */
 const TOMBSTONES = 100_000;
+/** External strings received from isolates after which the worker runs a full collection (`gc.ts`). */
+const WORKER_EXTERNAL_GC_BYTES = 128 * 1024 * 1024;
 
 /**
  * Everything a worker thread holds: one warm isolate per player pinned to it (keyed by player, replaced
@@ -33,6 +36,8 @@ export class SandboxHost {
 
   constructor(config: WorkerConfig) {
     this.#config = config;
+    // Before the first isolate: every context created from here on has the `gc` the kernel hides.
+    const collect = exposeGc();
     this.#settings = {
       memoryLimitMb: config.memoryLimitMb,
       wasmMemoryLimitMb: config.wasmMemoryLimitMb,
@@ -51,6 +56,7 @@ export class SandboxHost {
       sourceMaps: new SourceMapCache(),
       scripts: new ScriptCache(config.scriptCacheEntries),
       clock: new ThreadCpuClock(),
+      external: new GcBudget(collect, WORKER_EXTERNAL_GC_BYTES),
       onCatastrophicError: (userId, message) => {
         // isolated-vm: "v8 has lost all control over the isolate". The main thread's hang detector
         // takes it from here; this only records who caused it.
@@ -87,6 +93,7 @@ export class SandboxHost {
         cell.end();
       }
     }
+    this.#settings.external.maybeCollect();
     const recycled = this.#recycled.splice(0);
     return {
       batchId: task.batchId,

@@ -5,6 +5,7 @@ import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, ty
 import type { RarePayload, TickArgs } from '../runtime/kernel.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
+import type { GcBudget } from './gc.js';
 import { checkOutput, malformedMessage, type TickOutput } from './output.js';
 import type { ScriptCache } from './script-cache.js';
 import type { BundleMaps, SourceMapCache } from './source-maps.js';
@@ -22,11 +23,17 @@ export interface SandboxSettings {
   readonly sourceMaps: SourceMapCache;
   readonly scripts: ScriptCache;
   readonly clock: ThreadCpuClock;
+  /** Counts the external strings that results leave in this thread (see `gc.ts`). */
+  readonly external: GcBudget;
   readonly onCatastrophicError: (userId: UserId, message: string) => void;
 }
 
 /** Share of the heap limit at which an isolate is recycled after its tick. */
 const HEAP_RECYCLE_RATIO = 0.9;
+/** Growth of an isolate's external memory (mostly Memory arguments, see `gc.ts`) that triggers a full collection in it. */
+const ISOLATE_EXTERNAL_GC_BYTES = 8 * 1024 * 1024;
+/** Strings from 1 KB cross between isolates as external strings (isolated-vm). */
+const EXTERNAL_STRING_BYTES = 1024;
 /** Timeout of trusted setup calls (installing the runtime and the modules' wrappers). */
 const SETUP_TIMEOUT_MS = 2000;
 /**
@@ -41,6 +48,7 @@ type RunnerRefs = {
   readonly tick: ivm.Reference<(...args: TickArgs) => string>;
   readonly commands: ivm.Reference<(commands: string) => string>;
   readonly finish: ivm.Reference<() => string>;
+  readonly collect: ivm.Reference<() => void>;
 };
 
 /**
@@ -59,6 +67,8 @@ export class PlayerSandbox {
   readonly #maps: BundleMaps;
   #haltRequested = false;
   #disposed = false;
+  /** External memory of the isolate after its last full collection. */
+  #externalBaseline = 0;
 
   private constructor(userId: UserId, codeHash: CodeHash, isolate: ivm.Isolate, context: ivm.Context, refs: RunnerRefs, settings: SandboxSettings, maps: BundleMaps) {
     this.#maps = maps;
@@ -125,7 +135,7 @@ export class PlayerSandbox {
         script.runSync(context, { timeout: SETUP_TIMEOUT_MS });
         script.release();
       }
-      const refs: RunnerRefs = { run: ref('run'), tick: ref('tick'), commands: ref('commands'), finish: ref('finish') };
+      const refs: RunnerRefs = { run: ref('run'), tick: ref('tick'), commands: ref('commands'), finish: ref('finish'), collect: ref('collect') };
       define.release();
       kernel.release();
       // F12: bootstrap globals are removed before the player's code runs.
@@ -158,7 +168,7 @@ export class PlayerSandbox {
     const cpu0 = clock.now();
     try {
       if (request.consoleCommands.length === 0) {
-        const { json, memory } = splitMemory(this.#refs.run.applySync(undefined, args, { timeout }));
+        const { json, memory } = splitMemory(this.#received(this.#refs.run.applySync(undefined, args, { timeout })));
         const result = JSON.parse(json) as { tick?: { status?: unknown }; output?: unknown } | null;
         if (result?.tick?.status === 'error') outcome = 'scriptError';
         output = this.#accept(withMemory(result?.output, memory), (f) => (failure ??= f));
@@ -201,6 +211,8 @@ export class PlayerSandbox {
       };
       if (stats.used_heap_size + stats.externally_allocated_size >= HEAP_RECYCLE_RATIO * stats.heap_size_limit) {
         recycled = 'heapNearLimit';
+      } else if (stats.externally_allocated_size - this.#externalBaseline > Math.min(ISOLATE_EXTERNAL_GC_BYTES, stats.heap_size_limit / 8)) {
+        this.#collect();
       }
     }
     if (failure !== undefined) {
@@ -223,11 +235,30 @@ export class PlayerSandbox {
     return result;
   }
 
+  /**
+   * A full collection inside the isolate, outside the billed region: it frees the external strings the
+   * kernel's own Memory arguments left there (`gc.ts`). A failure is ignored (the next tick finds out).
+   */
+  #collect(): void {
+    try {
+      this.#refs.collect.applySync(undefined, [], { timeout: SETUP_TIMEOUT_MS });
+      this.#externalBaseline = this.#isolate.getHeapStatisticsSync().externally_allocated_size;
+    } catch {
+      // Disposed or timed out: reported by the next run.
+    }
+  }
+
+  /** Counts a string that came out of the isolate towards this thread's collection budget. */
+  #received(text: string): string {
+    if (text.length >= EXTERNAL_STRING_BYTES) this.#settings.external.add(text.length);
+    return text;
+  }
+
   /** Collects the tick's results; a failure here (timeout, disposal) is reported through `onFailure`. */
   #finish(timeout: number, onFailure: (failure: Failure) => void): TickOutput | undefined {
     if (this.#isolate.isDisposed) return undefined;
     const done = this.#call(() => {
-      const { json, memory } = splitMemory(this.#refs.finish.applySync(undefined, [], { timeout }));
+      const { json, memory } = splitMemory(this.#received(this.#refs.finish.applySync(undefined, [], { timeout })));
       return withMemory(JSON.parse(json) as unknown, memory);
     });
     if ('failure' in done) {
