@@ -1,0 +1,191 @@
+/**
+ * Storage faults injected mid-tick, on the real Runtime over a real Redis and FerretDB this test owns:
+ * servers stopped, killed, restarted and paused while ticks run. A supervisor re-runs the players a tick
+ * did not commit at the same tick until the store takes them; the checker (test/helpers/tick-checker.ts)
+ * then compares what Redis and MongoDB hold with what each player's runs produced and what was reported.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { createRuntime, type CommitReport, type TickCommit, type UserId } from '../../src/index.js';
+import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
+import { ownServices, serverBinaries } from '../contract/own-services.js';
+import { FaultInjectingStorage, RedisProbe } from '../helpers/fault-storage.js';
+import { checkTicks, readPersisted, superviseTicks, TICK_RECORDER, type Attempt, type TickCheck } from '../helpers/tick-checker.js';
+
+const binaries = serverBinaries();
+const required = process.env.REQUIRE_SERVICES === '1';
+const PLAYERS = 6;
+const TICKS = 5;
+const FAULT_AT = 3;
+/** Notification dates come from this clock: a retry must not cross a 30-minute group (see docs/faults.md). */
+const NOTICE_CLOCK = Date.UTC(2026, 0, 1, 12, 10);
+
+/** Private servers, the real store on them, 6 recording players, and a 2-worker runtime committing in batches of 3. */
+async function rig(servers: { redis: string; ferretdb: string }) {
+  const services = await ownServices(servers);
+  try {
+    const store = await RedisMongoStorage.connect({ ...services.urls, timeoutMs: 1000, clock: () => NOTICE_CLOCK });
+    const ids = await store.admin.addUsers(Array.from({ length: PLAYERS }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: 10_000, modules: { main: TICK_RECORDER } })));
+    const storage = new FaultInjectingStorage(store);
+    const runtime = await createRuntime({ storage, poolSize: 2, batchSize: 3, logger: 'silent' });
+    const probe = new RedisProbe(services.urls.redisUrl);
+    return {
+      services,
+      store,
+      storage,
+      runtime,
+      probe,
+      ids,
+      /** Runs the ticks and checks them; `restart` brings a stopped server back before each retry. */
+      async run(hooks: { beforeTick?: (t: number) => Promise<void> } = {}): Promise<TickCheck & { attempts: Attempt[] }> {
+        const { attempts, telemetry } = await superviseTicks(runtime, {
+          from: 1,
+          to: TICKS,
+          ...hooks,
+          beforeAttempt: async () => {
+            if (!services.redis.running) await services.redis.start();
+            if (!services.mongo.running) await services.mongo.start();
+          },
+        });
+        const persisted = await readPersisted(store.admin, ids);
+        return { ...checkTicks({ players: ids, lastTick: TICKS, attempts, telemetry, persisted }), attempts };
+      },
+      async [Symbol.asyncDispose]() {
+        await runtime.close();
+        await probe[Symbol.asyncDispose]();
+        await store[Symbol.asyncDispose]();
+        await services[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await services[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+type Rig = Awaited<ReturnType<typeof rig>>;
+
+/** Installs `fault` on the first commit call of tick FAULT_AT; returns the store's report of that call. */
+function onceAtFaultTick(r: Rig, fault: (commits: readonly TickCommit[], commit: () => Promise<CommitReport>) => Promise<CommitReport>): { report: () => CommitReport | undefined } {
+  let report: CommitReport | undefined;
+  let done = false;
+  r.storage.onCommit = async (commits, commit) => {
+    if (done || commits[0]?.gameTime !== FAULT_AT) return commit();
+    done = true;
+    report = await fault(commits, commit);
+    return report;
+  };
+  return { report: () => report };
+}
+
+function assertClean(t: TestContext, check: TickCheck): void {
+  assert.deepEqual(check.lost, [], '0 ticks lost');
+  assert.deepEqual(check.appliedTwice, [], '0 ticks applied twice');
+  assert.deepEqual(check.unreported, [], 'every player not committed was reported, and nothing else');
+  t.diagnostic(`attempts reported not committed: ${check.reportedNotCommitted}; of them applied by the store after all: ${check.appliedLate}`);
+}
+
+describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof binaries === 'string' && !required ? `servers absent: ${binaries}` : false }, () => {
+  const servers = (): { redis: string; ferretdb: string } => {
+    if (typeof binaries === 'string') assert.fail(binaries);
+    return binaries;
+  };
+
+  it('redis-stopped-mid-commit: Redis killed after the fence read, MongoDB half done; restarted, every tick applied once', async (t) => {
+    await using r = await rig(servers());
+    const mongoAhead: UserId[] = [];
+    const fault = onceAtFaultTick(r, async (commits, commit) => {
+      // FerretDB paused holds the commit between its Redis fence read and its MongoDB writes.
+      r.services.mongo.pause(true);
+      const fenceReads = await r.probe.calls('hmget');
+      const pending = commit();
+      await r.probe.waitForCalls('hmget', fenceReads);
+      await r.services.redis.stop('SIGKILL');
+      r.services.mongo.pause(false);
+      const report = await pending;
+      for (const c of commits) if ((await r.store.admin.getUser(c.userId))?.lastCommittedTick === FAULT_AT) mongoAhead.push(c.userId);
+      return report;
+    });
+    const check = await r.run();
+    const report = fault.report();
+    assert.ok(report, 'the fault was injected');
+    assert.equal(report.committed.length, 0);
+    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Redis/.test(f.error)), JSON.stringify(report.failed));
+    assert.ok(mongoAhead.length > 0, 'the fault hit mid-commit: MongoDB took tick 3 of some players, Redis did not');
+    assert.ok(check.reportedNotCommitted >= report.failed.length);
+    assertClean(t, check);
+  });
+
+  it('redis-restarted-between-ticks: the next tick loads and commits on the restarted server; nothing lost', async (t) => {
+    await using r = await rig(servers());
+    const runIds: string[] = [];
+    const check = await r.run({
+      beforeTick: async (tick) => {
+        if (tick !== FAULT_AT) return;
+        runIds.push(String(await r.probe.call('INFO', 'server')).match(/run_id:(\w+)/)![1]!);
+        await r.services.redis.stop();
+        await r.services.redis.start();
+        runIds.push(String(await r.probe.call('INFO', 'server')).match(/run_id:(\w+)/)![1]!);
+      },
+    });
+    assert.equal(runIds.length, 2);
+    assert.notEqual(runIds[0], runIds[1], 'a new Redis process served ticks 3 to 5');
+    assertClean(t, check);
+  });
+
+  it('ferretdb-stopped-mid-commit: FerretDB killed with the commit in flight; restarted, every tick applied once', async (t) => {
+    await using r = await rig(servers());
+    const fault = onceAtFaultTick(r, async (_commits, commit) => {
+      r.services.mongo.pause(true);
+      const fenceReads = await r.probe.calls('hmget');
+      const pending = commit();
+      // The fence read is done: the commit's MongoDB request is on its way to the paused server.
+      await r.probe.waitForCalls('hmget', fenceReads);
+      await r.services.mongo.stop('SIGKILL');
+      return pending;
+    });
+    const check = await r.run();
+    const report = fault.report();
+    assert.ok(report, 'the fault was injected');
+    assert.equal(report.committed.length, 0);
+    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Mongo/.test(f.error)), JSON.stringify(report.failed));
+    assert.ok(check.reportedNotCommitted >= report.failed.length);
+    assertClean(t, check);
+  });
+
+  it('redis-slow: Redis refuses writes (CLIENT PAUSE WRITE) until the commit gives up; reported, retried, applied once', async (t) => {
+    await using r = await rig(servers());
+    const fault = onceAtFaultTick(r, async (_commits, commit) => {
+      await r.probe.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+      try {
+        return await commit();
+      } finally {
+        await r.probe.call('CLIENT', 'UNPAUSE');
+      }
+    });
+    const check = await r.run();
+    const report = fault.report();
+    assert.ok(report, 'the fault was injected');
+    assert.equal(report.committed.length, 0);
+    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Redis/.test(f.error)), JSON.stringify(report.failed));
+    assertClean(t, check);
+  });
+
+  it('ferretdb-slow: FerretDB stalled (SIGSTOP) past the commit timeout; reported, retried, applied once', async (t) => {
+    await using r = await rig(servers());
+    const fault = onceAtFaultTick(r, async (_commits, commit) => {
+      r.services.mongo.pause(true);
+      try {
+        return await commit();
+      } finally {
+        r.services.mongo.pause(false);
+      }
+    });
+    const check = await r.run();
+    const report = fault.report();
+    assert.ok(report, 'the fault was injected');
+    assert.equal(report.committed.length, 0);
+    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Mongo/.test(f.error)), JSON.stringify(report.failed));
+    assertClean(t, check);
+  });
+});
