@@ -32,10 +32,16 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
   });
 
   // 1. The fence, read first so replays and late ticks touch neither store.
-  const fence = await redis.read([{ op: 'hmget', key: redis.key('kernel:committedTick'), fields: commits.map((c) => c.userId) }]).catch((e: unknown) => e);
-  const fenceReply = Array.isArray(fence) ? fence[0] : undefined;
-  if (!fenceReply?.ok) return failAll(commits, `Redis unavailable: ${fenceReply && !fenceReply.ok ? fenceReply.error : String(fence)}`);
-  const last = fenceReply.value as (string | null)[];
+  // With it, the server's clock: the Redis scripts' deadline is measured from it (see commit-script.ts).
+  const fence = await redis
+    .read([{ op: 'hmget', key: redis.key('kernel:committedTick'), fields: commits.map((c) => c.userId) }, { op: 'time' }])
+    .catch((e: unknown) => e);
+  const fencedAt = performance.now();
+  const [fenceReply, timeReply] = Array.isArray(fence) ? fence : [];
+  for (const reply of [fenceReply, timeReply]) {
+    if (!reply?.ok) return failAll(commits, `Redis unavailable: ${reply && !reply.ok ? reply.error : String(fence)}`);
+  }
+  const last = fenceReply!.value as (string | null)[];
   const pending: TickCommit[] = [];
   commits.forEach((c, i) => {
     const tick = last[i] == null ? undefined : Number(last[i]);
@@ -122,9 +128,15 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
 
   // 4. Redis: one atomic script per player, the fence set last inside it.
   const ready = pending.filter((c) => !mongoFailed.has(c.userId));
+  // The server ran the fence read before its reply reached us, so this deadline falls no later than the
+  // moment the scripts' command timeout ends here: a script Redis only gets to after we gave up on it is refused.
+  const deadlineMs = (timeReply as { value: number }).value + (performance.now() - fencedAt) + redis.commandTimeoutMs;
   let replies;
   try {
-    replies = await redis.commit(ready.map((c) => ({ userId: c.userId, tick: c.gameTime, ops: redisOps(c, shardName) })));
+    replies = await redis.commit(
+      ready.map((c) => ({ userId: c.userId, tick: c.gameTime, ops: redisOps(c, shardName) })),
+      deadlineMs,
+    );
   } catch (error) {
     return failAll(ready, `Redis unavailable: ${String(error)}`);
   }
@@ -134,6 +146,7 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
     else if (r.value === 'ok') committed.push(c.userId);
     else if (r.value === 'duplicate') duplicates.push(c.userId);
     else if (r.value === 'stale') stale.push(c.userId);
+    else if (r.value === 'expired') failed.push({ userId: c.userId, error: `Redis: the commit reached Redis after its ${redis.commandTimeoutMs} ms timeout; nothing applied` });
     else failed.push({ userId: c.userId, error: `Redis: unexpected reply ${String(r.value)}` });
   });
   return { committed, duplicates, stale, failed };
