@@ -9,16 +9,15 @@ import { describe, it, type TestContext } from 'node:test';
 import { createRuntime, type CommitReport, type TickCommit, type UserId } from '../../src/index.js';
 import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
 import { ownServices, serverBinaries } from '../contract/own-services.js';
+import { runFixture } from '../helpers/child.js';
 import { FaultInjectingStorage, RedisProbe } from '../helpers/fault-storage.js';
-import { checkTicks, readPersisted, superviseTicks, TICK_RECORDER, type Attempt, type TickCheck } from '../helpers/tick-checker.js';
+import { checkTicks, NOTICE_CLOCK, readPersisted, superviseTicks, TICK_RECORDER, type Attempt, type TelemetryLike, type TickCheck } from '../helpers/tick-checker.js';
 
 const binaries = serverBinaries();
 const required = process.env.REQUIRE_SERVICES === '1';
 const PLAYERS = 6;
 const TICKS = 5;
 const FAULT_AT = 3;
-/** Notification dates come from this clock: a retry must not cross a 30-minute group (see docs/faults.md). */
-const NOTICE_CLOCK = Date.UTC(2026, 0, 1, 12, 10);
 
 /** Private servers, the real store on them, 6 recording players, and a 2-worker runtime committing in batches of 3. */
 async function rig(servers: { redis: string; ferretdb: string }) {
@@ -189,5 +188,44 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
     assert.equal(report.committed.length, 0);
     assert.ok(report.failed.length > 0 && report.failed.every((f) => /Mongo/.test(f.error)), JSON.stringify(report.failed));
     assertClean(t, check);
+  });
+  it('runner-killed-with-redis: the runner SIGKILLed mid-tick, restarted on Redis + FerretDB: the uncommitted reported, 0 lost, 0 applied twice', async (t) => {
+    await using services = await ownServices(servers());
+    const store = await RedisMongoStorage.connect({ ...services.urls, clock: () => NOTICE_CLOCK });
+    try {
+      const players = 8;
+      const ids = await store.admin.addUsers(Array.from({ length: players }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: 10_000, modules: { main: TICK_RECORDER } })));
+      const { redisUrl, mongoUrl } = services.urls;
+      const first = await runFixture('runner-crash-redis', ['first', redisUrl, mongoUrl, String(TICKS), String(FAULT_AT)], 60_000);
+      assert.equal(first.killed, false);
+      assert.equal(first.signal, 'SIGKILL', `the runner died mid-tick; stderr: ${first.stderr}`);
+      const atCrash = await readPersisted(store.admin, ids);
+      const committedAtCrash = atCrash.filter((p) => p.log?.some((run) => run.startsWith(`${FAULT_AT}:`))).map((p) => p.userId);
+      assert.ok(committedAtCrash.length > 0 && committedAtCrash.length < players, `part of tick ${FAULT_AT} was committed (${committedAtCrash.length})`);
+
+      const second = await runFixture('runner-crash-redis', ['restart', redisUrl, mongoUrl, String(TICKS)], 60_000);
+      assert.equal(second.killed, false);
+      assert.equal(second.code, 0, second.stderr);
+      const lines = [first.stdout, second.stdout].flatMap((out) => out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>));
+      const verdict = lines.at(-1) as { resumeAt: number; notCommitted: string[] };
+      assert.equal(verdict.resumeAt, FAULT_AT);
+      assert.deepEqual([...verdict.notCommitted].sort(), ids.filter((id) => !committedAtCrash.includes(id)).sort(), 'every player not committed is reported');
+      const ticks = lines.slice(0, -1) as { attempts: Attempt[]; telemetry: TelemetryLike[] }[];
+      assert.deepEqual(ticks.map((x) => x.attempts[0]?.gameTime), [1, 2, 3, 4, 5], 'ticks 1-2 before the crash, 3-5 after the restart');
+      const check = checkTicks({
+        players: ids,
+        lastTick: TICKS,
+        attempts: ticks.flatMap((x) => x.attempts),
+        telemetry: ticks.flatMap((x) => x.telemetry),
+        persisted: await readPersisted(store.admin, ids),
+        crashedAt: FAULT_AT,
+      });
+      // The re-run of tick 3 was refused as a replay for the players the killed runner had committed.
+      const rerun = ticks[2]!.attempts[0]!.results;
+      for (const id of committedAtCrash) assert.equal(rerun.find((r) => r.userId === id)?.committed, true, id);
+      assertClean(t, check);
+    } finally {
+      await store[Symbol.asyncDispose]();
+    }
   });
 });

@@ -20,6 +20,12 @@ export const TICK_RECORDER = `module.exports.loop = function () {
   Game.notify('tick ' + Game.time);
 };`;
 
+/**
+ * The wall clock the fault tests give the store: notification dates are grouped in 30-minute windows, so a
+ * retry that crossed a window boundary would count its notice again (see docs/faults.md).
+ */
+export const NOTICE_CLOCK = Date.UTC(2026, 0, 1, 12, 10);
+
 /** One player's result in one attempt at a tick. `run` is the run id the player logged (null: it did not run). */
 export interface AttemptResult {
   readonly userId: string;
