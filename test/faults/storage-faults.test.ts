@@ -64,17 +64,39 @@ async function rig(servers: { redis: string; ferretdb: string }) {
 
 type Rig = Awaited<ReturnType<typeof rig>>;
 
-/** Installs `fault` on the first commit call of tick FAULT_AT; returns the store's report of that call. */
-function onceAtFaultTick(r: Rig, fault: (commits: readonly TickCommit[], commit: () => Promise<CommitReport>) => Promise<CommitReport>): { report: () => CommitReport | undefined } {
+/**
+ * Runs the ticks with `fault` around the first commit call of tick FAULT_AT, and checks that the store
+ * reported every player of that call as failed (`store` names the server in the error) and the runtime
+ * reported them as not committed. Returns the checker's verdict; the caller asserts it is clean.
+ */
+async function runWithFault(r: Rig, store: RegExp, fault: (commits: readonly TickCommit[], commit: () => Promise<CommitReport>) => Promise<CommitReport>): Promise<TickCheck> {
   let report: CommitReport | undefined;
-  let done = false;
+  let injected = false;
   r.storage.onCommit = async (commits, commit) => {
-    if (done || commits[0]?.gameTime !== FAULT_AT) return commit();
-    done = true;
+    if (injected || commits[0]?.gameTime !== FAULT_AT) return commit();
+    injected = true;
     report = await fault(commits, commit);
     return report;
   };
-  return { report: () => report };
+  const check = await r.run();
+  assert.ok(report, 'the fault was injected');
+  assert.equal(report.committed.length, 0);
+  assert.ok(report.failed.length > 0 && report.failed.every((f) => store.test(f.error)), JSON.stringify(report.failed));
+  assert.ok(check.reportedNotCommitted >= report.failed.length, 'the failed players were reported as not committed');
+  return check;
+}
+
+/**
+ * Pauses FerretDB and starts the commit; resolves (with the commit still pending) once Redis has run the
+ * commit's fence read: the commit is then held between its Redis read and its MongoDB requests.
+ */
+async function pastFenceRead(r: Rig, commit: () => Promise<CommitReport>): Promise<{ pending: Promise<CommitReport> }> {
+  r.services.mongo.pause(true);
+  const fenceReads = await r.probe.calls('hmget');
+  const pending = commit();
+  await r.probe.waitForCalls('hmget', fenceReads);
+  // Wrapped: an async function returning the promise itself would wait for the commit.
+  return { pending };
 }
 
 function assertClean(t: TestContext, check: TickCheck): void {
@@ -95,25 +117,15 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
   it('redis-stopped-mid-commit: Redis killed after the fence read, MongoDB half done; restarted, every tick applied once', async (t) => {
     await using r = await rig(servers());
     const mongoAhead: UserId[] = [];
-    const fault = onceAtFaultTick(r, async (commits, commit) => {
-      // FerretDB paused holds the commit between its Redis fence read and its MongoDB writes.
-      r.services.mongo.pause(true);
-      const fenceReads = await r.probe.calls('hmget');
-      const pending = commit();
-      await r.probe.waitForCalls('hmget', fenceReads);
+    const check = await runWithFault(r, /Redis/, async (commits, commit) => {
+      const { pending } = await pastFenceRead(r, commit);
       await r.services.redis.stop('SIGKILL');
       r.services.mongo.pause(false);
       const report = await pending;
       for (const c of commits) if ((await r.store.admin.getUser(c.userId))?.lastCommittedTick === FAULT_AT) mongoAhead.push(c.userId);
       return report;
     });
-    const check = await r.run();
-    const report = fault.report();
-    assert.ok(report, 'the fault was injected');
-    assert.equal(report.committed.length, 0);
-    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Redis/.test(f.error)), JSON.stringify(report.failed));
     assert.ok(mongoAhead.length > 0, 'the fault hit mid-commit: MongoDB took tick 3 of some players, Redis did not');
-    assert.ok(check.reportedNotCommitted >= report.failed.length);
     assertClean(t, check);
   });
 
@@ -123,10 +135,10 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
     const check = await r.run({
       beforeTick: async (tick) => {
         if (tick !== FAULT_AT) return;
-        runIds.push(String(await r.probe.call('INFO', 'server')).match(/run_id:(\w+)/)![1]!);
+        runIds.push(await r.probe.runId());
         await r.services.redis.stop();
         await r.services.redis.start();
-        runIds.push(String(await r.probe.call('INFO', 'server')).match(/run_id:(\w+)/)![1]!);
+        runIds.push(await r.probe.runId());
       },
     });
     assert.equal(runIds.length, 2);
@@ -136,27 +148,17 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
 
   it('ferretdb-stopped-mid-commit: FerretDB killed with the commit in flight; restarted, every tick applied once', async (t) => {
     await using r = await rig(servers());
-    const fault = onceAtFaultTick(r, async (_commits, commit) => {
-      r.services.mongo.pause(true);
-      const fenceReads = await r.probe.calls('hmget');
-      const pending = commit();
-      // The fence read is done: the commit's MongoDB request is on its way to the paused server.
-      await r.probe.waitForCalls('hmget', fenceReads);
+    const check = await runWithFault(r, /Mongo/, async (_commits, commit) => {
+      const { pending } = await pastFenceRead(r, commit);
       await r.services.mongo.stop('SIGKILL');
       return pending;
     });
-    const check = await r.run();
-    const report = fault.report();
-    assert.ok(report, 'the fault was injected');
-    assert.equal(report.committed.length, 0);
-    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Mongo/.test(f.error)), JSON.stringify(report.failed));
-    assert.ok(check.reportedNotCommitted >= report.failed.length);
     assertClean(t, check);
   });
 
   it('redis-slow: Redis refuses writes (CLIENT PAUSE WRITE) until the commit gives up; reported, retried, applied once', async (t) => {
     await using r = await rig(servers());
-    const fault = onceAtFaultTick(r, async (_commits, commit) => {
+    const check = await runWithFault(r, /Redis/, async (_commits, commit) => {
       await r.probe.call('CLIENT', 'PAUSE', '60000', 'WRITE');
       try {
         return await commit();
@@ -164,17 +166,12 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
         await r.probe.call('CLIENT', 'UNPAUSE');
       }
     });
-    const check = await r.run();
-    const report = fault.report();
-    assert.ok(report, 'the fault was injected');
-    assert.equal(report.committed.length, 0);
-    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Redis/.test(f.error)), JSON.stringify(report.failed));
     assertClean(t, check);
   });
 
   it('ferretdb-slow: FerretDB stalled (SIGSTOP) past the commit timeout; reported, retried, applied once', async (t) => {
     await using r = await rig(servers());
-    const fault = onceAtFaultTick(r, async (_commits, commit) => {
+    const check = await runWithFault(r, /Mongo/, async (_commits, commit) => {
       r.services.mongo.pause(true);
       try {
         return await commit();
@@ -182,13 +179,9 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
         r.services.mongo.pause(false);
       }
     });
-    const check = await r.run();
-    const report = fault.report();
-    assert.ok(report, 'the fault was injected');
-    assert.equal(report.committed.length, 0);
-    assert.ok(report.failed.length > 0 && report.failed.every((f) => /Mongo/.test(f.error)), JSON.stringify(report.failed));
     assertClean(t, check);
   });
+
   it('runner-killed-with-redis: the runner SIGKILLed mid-tick, restarted on Redis + FerretDB: the uncommitted reported, 0 lost, 0 applied twice', async (t) => {
     await using services = await ownServices(servers());
     const store = await RedisMongoStorage.connect({ ...services.urls, clock: () => NOTICE_CLOCK });

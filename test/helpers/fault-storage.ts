@@ -64,6 +64,12 @@ export class RedisProbe implements AsyncDisposable {
     }
   }
 
+  /** The server process's `run_id` (a new one after every restart). */
+  async runId(): Promise<string> {
+    const info = await this.#redis.info('server');
+    return /^run_id:(\w+)/m.exec(info)?.[1] ?? '';
+  }
+
   call(...args: [string, ...string[]]): Promise<unknown> {
     return this.#redis.call(...args);
   }
