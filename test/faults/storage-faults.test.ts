@@ -64,12 +64,10 @@ async function rig(servers: { redis: string; ferretdb: string }) {
 
 type Rig = Awaited<ReturnType<typeof rig>>;
 
-/**
- * Runs the ticks with `fault` around the first commit call of tick FAULT_AT, and checks that the store
- * reported every player of that call as failed (`store` names the server in the error) and the runtime
- * reported them as not committed. Returns the checker's verdict; the caller asserts it is clean.
- */
-async function runWithFault(r: Rig, store: RegExp, fault: (commits: readonly TickCommit[], commit: () => Promise<CommitReport>) => Promise<CommitReport>): Promise<TickCheck> {
+type Fault = (commits: readonly TickCommit[], commit: () => Promise<CommitReport>) => Promise<CommitReport>;
+
+/** Puts `fault` around the first commit call of tick FAULT_AT; returns a getter of that call's report. */
+function atFaultTick(r: Rig, fault: Fault): () => CommitReport | undefined {
   let report: CommitReport | undefined;
   let injected = false;
   r.storage.onCommit = async (commits, commit) => {
@@ -78,7 +76,18 @@ async function runWithFault(r: Rig, store: RegExp, fault: (commits: readonly Tic
     report = await fault(commits, commit);
     return report;
   };
+  return () => report;
+}
+
+/**
+ * Runs the ticks with `fault` around the first commit call of tick FAULT_AT, and checks that the store
+ * reported every player of that call as failed (`store` names the server in the error) and the runtime
+ * reported them as not committed. Returns the checker's verdict; the caller asserts it is clean.
+ */
+async function runWithFault(r: Rig, store: RegExp, fault: Fault): Promise<TickCheck> {
+  const injected = atFaultTick(r, fault);
   const check = await r.run();
+  const report = injected();
   assert.ok(report, 'the fault was injected');
   assert.equal(report.committed.length, 0);
   assert.ok(report.failed.length > 0 && report.failed.every((f) => store.test(f.error)), JSON.stringify(report.failed));
@@ -94,7 +103,7 @@ async function pastFenceRead(r: Rig, commit: () => Promise<CommitReport>): Promi
   r.services.mongo.pause(true);
   const fenceReads = await r.probe.calls('hmget');
   const pending = commit();
-  await r.probe.waitForCalls('hmget', fenceReads);
+  await r.probe.waitForCalls('hmget', fenceReads + 1);
   // Wrapped: an async function returning the promise itself would wait for the commit.
   return { pending };
 }
@@ -158,14 +167,40 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
 
   it('redis-slow: Redis refuses writes (CLIENT PAUSE WRITE) until the commit gives up; reported, retried, applied once', async (t) => {
     await using r = await rig(servers());
-    const check = await runWithFault(r, /Redis/, async (_commits, commit) => {
+    const check = await runWithFault(r, /Redis/, async (commits, commit) => {
+      const scripts = await r.probe.calls('evalsha');
       await r.probe.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+      let report: CommitReport;
       try {
-        return await commit();
+        report = await commit();
       } finally {
         await r.probe.call('CLIENT', 'UNPAUSE');
       }
+      // The held scripts do run once the pause ends, after the adapter gave up on them.
+      await r.probe.waitForCalls('evalsha', scripts + commits.length);
+      return report;
     });
+    assertClean(t, check);
+  });
+
+  it('redis-reply-late: the runner stalls past its timeout while Redis runs its scripts; the fence read again reports them committed', async (t) => {
+    await using r = await rig(servers());
+    const injected = atFaultTick(r, async (_commits, commit) => {
+      await r.probe.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+      const pending = commit();
+      await r.probe.waitForBlockedClient();
+      // Redis runs the scripts at once; this process sees the answers only after the stall, once the
+      // command timeout (1 s) has fired: a stop-the-world pause of the runner, made with Atomics.wait.
+      const unpaused = r.probe.call('CLIENT', 'UNPAUSE');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      await unpaused;
+      return pending;
+    });
+    const check = await r.run();
+    const report = injected();
+    assert.ok(report, 'the fault was injected');
+    assert.equal(report.failed.length, 0, `applied scripts whose answers came too late are committed, not failed: ${JSON.stringify(report.failed)}`);
+    assert.ok(report.committed.length > 0);
     assertClean(t, check);
   });
 

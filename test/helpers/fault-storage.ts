@@ -56,10 +56,18 @@ export class RedisProbe implements AsyncDisposable {
     return match ? Number(match[1]) : 0;
   }
 
-  /** Resolves once the server has executed `command` more than `baseline` times (polls). */
-  async waitForCalls(command: string, baseline: number): Promise<void> {
-    for (let poll = 0; (await this.calls(command)) <= baseline; poll++) {
+  /** Resolves once the server has executed `command` at least `count` times in all (polls). */
+  async waitForCalls(command: string, count: number): Promise<void> {
+    for (let poll = 0; (await this.calls(command)) < count; poll++) {
       if (poll > 10_000) throw new Error(`Redis never executed ${command}`);
+      await delay(1);
+    }
+  }
+
+  /** Resolves once a client is blocked on the server (e.g. held by `CLIENT PAUSE`) (polls). */
+  async waitForBlockedClient(): Promise<void> {
+    for (let poll = 0; !/^blocked_clients:[1-9]/m.test(await this.#redis.info('clients')); poll++) {
+      if (poll > 10_000) throw new Error('no client was blocked');
       await delay(1);
     }
   }
