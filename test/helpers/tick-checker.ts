@@ -38,6 +38,8 @@ export interface AttemptResult {
 export interface Attempt {
   readonly gameTime: number;
   readonly results: readonly AttemptResult[];
+  /** The tick summary's count of players not committed (`tick:finished`'s `uncommitted`). */
+  readonly uncommitted?: number;
   readonly error?: string;
 }
 
@@ -110,7 +112,7 @@ export async function superviseTicks(
             outcome: r.outcome,
             run: r.console.find((line) => line.startsWith('run '))?.slice(4) ?? null,
           }));
-          attempts.push({ gameTime: t, results });
+          attempts.push({ gameTime: t, results, uncommitted: report.uncommitted });
           retry = results.filter((r) => !r.committed).map((r) => r.userId as UserId);
         } catch (error) {
           // The whole call failed (e.g. the list of active players could not be read): nothing ran.
@@ -132,7 +134,7 @@ export interface TickCheck {
   readonly lost: string[];
   /** `player@tick` applied more than once (Memory log, counter or notification). */
   readonly appliedTwice: string[];
-  /** Reports that do not match what was persisted: a run claimed committed that is not, a persisted run no attempt reported, telemetry that disagrees with the tick reports. */
+  /** Reports that do not match what was persisted: a run claimed committed that is not, a persisted run no attempt reported, telemetry or a tick summary that disagrees with the tick reports. */
   readonly unreported: string[];
   /** Player attempts reported as not committed (each also had a telemetry event with `committed: false`). */
   readonly reportedNotCommitted: number;
@@ -144,7 +146,8 @@ export interface TickCheck {
  * Checks ticks 1..`lastTick` of `players`: each tick persisted exactly once in Redis (Memory log and
  * counter) and in MongoDB (`lastCommittedTick`, one notification per tick, counted once); every attempt
  * reported committed is the run persisted for its tick or a replay of an earlier persisted run; every
- * persisted run was reported by some attempt; the telemetry matches the tick reports one for one.
+ * persisted run was reported by some attempt; the telemetry matches the tick reports one for one and each
+ * tick summary's `uncommitted` counts the players its results report as not committed.
  */
 export function checkTicks(input: {
   players: readonly string[];
@@ -212,6 +215,10 @@ export function checkTicks(input: {
     }
   });
 
+  input.attempts.forEach((a, i) => {
+    const count = a.results.filter((r) => !r.committed).length;
+    if (a.uncommitted !== undefined && a.uncommitted !== count) unreported.push(`attempt ${i} at ${a.gameTime}: summary says ${a.uncommitted} not committed, the results ${count}`);
+  });
   // Telemetry: one event per player attempt, with the same `committed`.
   const count = (list: readonly string[]): Map<string, number> => {
     const m = new Map<string, number>();

@@ -59,4 +59,11 @@ describe('the storage fault checker', () => {
     assert.ok(unreported.some((x) => x.includes('was in no tick report')), unreported.join('; '));
     assert.ok(unreported.some((x) => x.includes('telemetry events')), unreported.join('; '));
   });
+
+  it('finds a tick summary whose uncommitted count disagrees with its results', () => {
+    const input = clean();
+    input.attempts = input.attempts.map((a) => ({ ...a, uncommitted: 0 }));
+    const { unreported } = check(input);
+    assert.deepEqual(unreported, ['attempt 1 at 2: summary says 0 not committed, the results 1']);
+  });
 });
