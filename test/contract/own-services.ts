@@ -85,13 +85,27 @@ export class OwnServer {
     await Promise.race([listening(this.port), failed]);
   }
 
-  async stop(): Promise<void> {
+  /** True while the server process is alive (it may be paused by SIGSTOP). */
+  get running(): boolean {
+    return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** Stops the server and waits for its process to end: SIGTERM (a clean shutdown) or SIGKILL (a crash). */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !this.running) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
+    // A paused process only acts on SIGTERM once it runs again.
+    child.kill('SIGCONT');
     await exited;
     this.#child = null;
+  }
+
+  /** Pauses (SIGSTOP) or resumes (SIGCONT) the server process: a real stall, connections stay open. */
+  pause(paused: boolean): void {
+    if (!this.#child || !this.running) throw new Error('the server is not running');
+    this.#child.kill(paused ? 'SIGSTOP' : 'SIGCONT');
   }
 }
 

@@ -3,8 +3,14 @@
  * fence (hash `kernel:committedTick`, field = user id) and sets it in the same atomic unit, so a replayed
  * tick changes nothing ('duplicate') and an older tick is refused ('stale').
  *
- * ARGV: prefix, userId, tick, then a flat list of operations, each a name followed by its arguments, run
- * in the order given (the caller orders them per F50: console, errors, then data):
+ * ARGV: prefix, userId, tick, deadline, then a flat list of operations, each a name followed by its
+ * arguments, run in the order given (the caller orders them per F50: console, errors, then data).
+ *
+ * The deadline (ms since the epoch, on the Redis server's clock) is when the adapter stops waiting for the
+ * reply (its command timeout). A script that starts later - it was queued behind a slow or paused server -
+ * changes nothing and answers 'expired': the adapter has already reported the player as not committed, and
+ * that report must stay true (nothing of the tick in Redis), or a late write could land under a later tick.
+ *
  *   pubsub <channel> <message>    PUBLISH (console, errors, cpu)
  *   mem <data>                    SET memory:<id>
  *   seg <id> <data>               HSET memorySegments:<id>
@@ -15,7 +21,11 @@
  * Keys are built inside the script from the prefix, so it assumes a single (non-cluster) Redis.
  */
 export const COMMIT_SCRIPT = `
-local prefix, uid, tick = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local prefix, uid, tick, deadline = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+-- TIME makes the script non-deterministic: Redis before 5 must replicate its effects, not the script.
+if redis.replicate_commands then redis.replicate_commands() end
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > deadline then return 'expired' end
 local fence = prefix .. 'kernel:committedTick'
 local last = redis.call('HGET', fence, uid)
 if last then
@@ -30,7 +40,7 @@ local function expect(key, wanted)
   local t = redis.call('TYPE', key)['ok']
   if t ~= 'none' and t ~= wanted then error('WRONGTYPE ' .. key .. ' holds a ' .. t .. ', not a ' .. wanted) end
 end
-local i = 4
+local i = 5
 while i <= n do
   local op = ARGV[i]
   if op == 'seg' then expect(prefix .. 'memorySegments:' .. uid, 'hash'); i = i + 3
@@ -39,7 +49,7 @@ while i <= n do
   elseif op == 'pubsub' or op == 'vis' then i = i + 3
   else i = i + 2 end
 end
-i = 4
+i = 5
 while i <= n do
   local op = ARGV[i]
   if op == 'pubsub' then

@@ -32,10 +32,16 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
   });
 
   // 1. The fence, read first so replays and late ticks touch neither store.
-  const fence = await redis.read([{ op: 'hmget', key: redis.key('kernel:committedTick'), fields: commits.map((c) => c.userId) }]).catch((e: unknown) => e);
-  const fenceReply = Array.isArray(fence) ? fence[0] : undefined;
-  if (!fenceReply?.ok) return failAll(commits, `Redis unavailable: ${fenceReply && !fenceReply.ok ? fenceReply.error : String(fence)}`);
-  const last = fenceReply.value as (string | null)[];
+  // With it, the server's clock: the Redis scripts' deadline is measured from it (see commit-script.ts).
+  const fence = await redis
+    .read([{ op: 'hmget', key: redis.key('kernel:committedTick'), fields: commits.map((c) => c.userId) }, { op: 'time' }])
+    .catch((e: unknown) => e);
+  const fencedAt = performance.now();
+  const [fenceReply, timeReply] = Array.isArray(fence) ? fence : [];
+  for (const reply of [fenceReply, timeReply]) {
+    if (!reply?.ok) return failAll(commits, `Redis unavailable: ${reply && !reply.ok ? reply.error : String(fence)}`);
+  }
+  const last = fenceReply!.value as (string | null)[];
   const pending: TickCommit[] = [];
   commits.forEach((c, i) => {
     const tick = last[i] == null ? undefined : Number(last[i]);
@@ -122,21 +128,51 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
 
   // 4. Redis: one atomic script per player, the fence set last inside it.
   const ready = pending.filter((c) => !mongoFailed.has(c.userId));
+  // The server ran the fence read before its reply reached us, so this deadline falls no later than the
+  // moment the scripts' command timeout ends here: a script Redis only gets to after we gave up on it is refused.
+  const deadlineMs = (timeReply as { value: number }).value + (performance.now() - fencedAt) + redis.commandTimeoutMs;
   let replies;
   try {
-    replies = await redis.commit(ready.map((c) => ({ userId: c.userId, tick: c.gameTime, ops: redisOps(c, shardName) })));
+    replies = await redis.commit(
+      ready.map((c) => ({ userId: c.userId, tick: c.gameTime, ops: redisOps(c, shardName) })),
+      deadlineMs,
+    );
   } catch (error) {
     return failAll(ready, `Redis unavailable: ${String(error)}`);
   }
+  const confirmed = await confirmFence(redis, ready.filter((_, i) => !replies[i]?.ok));
   ready.forEach((c, i) => {
     const r = replies[i];
-    if (!r?.ok) failed.push({ userId: c.userId, error: `Redis: ${r?.error ?? 'no reply'}` });
-    else if (r.value === 'ok') committed.push(c.userId);
+    if (!r?.ok) {
+      // No answer is not "not applied": the fence read again says what the script did.
+      const tick = confirmed.get(c.userId);
+      if (tick === c.gameTime) committed.push(c.userId);
+      else if (tick !== undefined && tick !== null && tick > c.gameTime) stale.push(c.userId);
+      else failed.push({ userId: c.userId, error: `Redis: ${r?.error ?? 'no reply'}` });
+    } else if (r.value === 'ok') committed.push(c.userId);
     else if (r.value === 'duplicate') duplicates.push(c.userId);
     else if (r.value === 'stale') stale.push(c.userId);
+    else if (r.value === 'expired') failed.push({ userId: c.userId, error: `Redis: the commit reached Redis after its ${redis.commandTimeoutMs} ms timeout; nothing applied` });
     else failed.push({ userId: c.userId, error: `Redis: unexpected reply ${String(r.value)}` });
   });
   return { committed, duplicates, stale, failed };
+}
+
+/**
+ * The fence of players whose commit script got no answer (a timeout, a dropped connection) or an error,
+ * read again on the same connection: Redis answers it only after it has run or refused every script sent
+ * before it on that connection, so the value is final. A player is absent when this read fails too (the
+ * outcome stays unknown; the scripts' deadline still stops them from running later).
+ */
+async function confirmFence(redis: RedisLink, commits: readonly TickCommit[]): Promise<Map<UserId, number | null>> {
+  const out = new Map<UserId, number | null>();
+  if (commits.length === 0) return out;
+  const replies = await redis.read([{ op: 'hmget', key: redis.key('kernel:committedTick'), fields: commits.map((c) => c.userId) }]).catch(() => null);
+  const reply = replies?.[0];
+  if (!reply?.ok) return out;
+  const values = reply.value as (string | null)[];
+  commits.forEach((c, i) => out.set(c.userId, values[i] == null ? null : Number(values[i])));
+  return out;
 }
 
 /** Matches the document only while its tick field is older than `tick` (or absent). */

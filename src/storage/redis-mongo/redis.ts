@@ -23,7 +23,9 @@ export type ReadOp =
   | { readonly op: 'get'; readonly key: string }
   | { readonly op: 'hmget'; readonly key: string; readonly fields: readonly string[] }
   | { readonly op: 'hget'; readonly key: string; readonly field: string }
-  | { readonly op: 'hgetall'; readonly key: string };
+  | { readonly op: 'hgetall'; readonly key: string }
+  /** The server's clock (`TIME`), as ms since the epoch. */
+  | { readonly op: 'time' };
 
 
 function connectionOptions(options: RedisLinkOptions): RedisOptions {
@@ -83,26 +85,37 @@ export class RedisLink {
         case 'hgetall':
           pipeline.hgetall(o.key);
           break;
+        case 'time':
+          pipeline.time();
+          break;
         default: {
           const never: never = o;
           throw new Error(`unknown read ${JSON.stringify(never)}`);
         }
       }
     }
-    return toReplies(await pipeline.exec(), ops.length);
+    return toReplies(await pipeline.exec(), ops.length).map((reply, i) =>
+      ops[i]!.op === 'time' && reply.ok ? { ok: true, value: serverTimeMs(reply.value) } : reply,
+    );
+  }
+
+  /** The bound on each command, ms: a command not answered by then is reported failed. */
+  get commandTimeoutMs(): number {
+    return this.#options.commandTimeoutMs;
   }
 
   /**
-   * Runs one atomic commit script per player (see commit-script.ts), all in one pipeline. Each reply is 'ok', 'duplicate' or
-   * 'stale', or the error of that player's script.
+   * Runs one atomic commit script per player (see commit-script.ts), all in one pipeline. Each reply is 'ok', 'duplicate',
+   * 'stale' or 'expired', or the error of that player's script. A script the server starts after `deadlineMs`
+   * (server clock, ms since the epoch) changes nothing and answers 'expired'.
    */
-  async commit(items: readonly { readonly userId: string; readonly tick: number; readonly ops: readonly string[] }[]): Promise<Reply[]> {
+  async commit(items: readonly { readonly userId: string; readonly tick: number; readonly ops: readonly string[] }[], deadlineMs: number): Promise<Reply[]> {
     if (items.length === 0) return [];
     const pipeline = this.#redis.pipeline() as ReturnType<Redis['pipeline']> & {
       kernelCommit(...args: string[]): unknown;
     };
     for (const i of items) {
-      pipeline.kernelCommit(this.prefix, i.userId, String(i.tick), ...i.ops);
+      pipeline.kernelCommit(this.prefix, i.userId, String(i.tick), String(Math.floor(deadlineMs)), ...i.ops);
     }
     return toReplies(await pipeline.exec(), items.length);
   }
@@ -187,6 +200,12 @@ export class RedisLink {
 function toReplies(results: [Error | null, unknown][] | null, expected: number): Reply[] {
   if (results === null) return Array.from({ length: expected }, () => ({ ok: false, error: 'Redis pipeline was discarded' }));
   return results.map(([error, value]) => (error ? { ok: false, error: error.message } : { ok: true, value }));
+}
+
+/** `TIME`'s reply ([seconds, microseconds]) as ms since the epoch. */
+function serverTimeMs(value: unknown): number {
+  const [seconds, micros] = value as [string, string];
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 function escapeGlob(text: string): string {
