@@ -1,7 +1,9 @@
 /**
  * Public API of the runtime kernel.
  */
-export { createRuntime, hasNoNodeSnapshot, Runtime, type ExecuteRequest } from './kernel.js';
+export { createRuntime, Runtime } from './kernel.js';
+export type { ExecuteRequest } from './execute-request.js';
+export { hasNoNodeSnapshot } from './process-flags.js';
 export { OPTIONS, resolveOptions, type HungWorkerPolicy, type ResolvedOptions, type RuntimeOptions } from './options.js';
 export { ErrorCode, InvalidOptionError, KernelError, MissingNoNodeSnapshotError, StorageError } from './errors.js';
 export { hashModules, isUserId, parseUserId, type CodeHash, type Modules, type ModuleSource, type UserId } from './shared/ids.js';

@@ -1,15 +1,16 @@
 /**
  * Composition root: the only file that wires the rooms together.
  */
-import v8 from 'node:v8';
 import { TickCoordinator, type TickReport } from './coordinator/index.js';
 import { ErrorCode, KernelError, MissingNoNodeSnapshotError } from './errors.js';
+import { normaliseRequest, type ExecuteRequest } from './execute-request.js';
+import { applyFastTiering, hasNoNodeSnapshot } from './process-flags.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
-import { hashModules, parseUserId, type Modules, type UserId } from './shared/ids.js';
+import { parseUserId, type UserId } from './shared/ids.js';
 import type { ColdStartReason } from './shared/outcome.js';
-import type { ConsoleCommand, CpuLimits, ForeignSegment, MmoCpuState, RunRequest, RunResult } from './shared/protocol.js';
+import type { RunRequest, RunResult } from './shared/protocol.js';
 import { MemoryStorage } from './storage/memory.js';
 import type { StoragePort } from './storage/port.js';
 import { TelemetryBus } from './telemetry/bus.js';
@@ -17,29 +18,6 @@ import type { RuntimeEventName, RuntimeEvents } from './telemetry/events.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import type { IsolateInfo } from './telemetry/isolates.js';
 import { Observability } from './telemetry/observability.js';
-
-/** A storage-less request for `runtime.execute()` (the seed's `IRuntimeService.ExecuteAsync`). */
-export interface ExecuteRequest {
-  readonly userId: string;
-  readonly username?: string;
-  readonly gameTime: number;
-  readonly code: { readonly modules: Modules; readonly timestamp?: number };
-  /** @default { limit: 100, tickLimit: 500, bucket: 10000 } */
-  readonly cpu?: Partial<CpuLimits>;
-  readonly memory?: string;
-  readonly segments?: Readonly<Record<string, string>>;
-  readonly foreignSegment?: ForeignSegment;
-  readonly interShard?: { readonly local: string; readonly remote: Readonly<Record<string, string>> };
-  readonly consoleCommands?: readonly ConsoleCommand[];
-  readonly hostData?: string;
-  /** The player's MMO CPU account (read only with the `mmoCpuApi` option). */
-  readonly mmoCpu?: MmoCpuState;
-}
-
-/** True when this process runs with `--no-node-snapshot` (isolated-vm needs it on Node >= 20). */
-export function hasNoNodeSnapshot(): boolean {
-  return process.execArgv.includes('--no-node-snapshot') || /(^|\s)--no-node-snapshot(\s|$)/.test(process.env.NODE_OPTIONS ?? '');
-}
 
 /**
  * Creates a runtime: validates the options once, starts the worker pool and waits until every worker
@@ -61,19 +39,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 }
 
 const WORKER_START_TIMEOUT_MS = 60_000;
-let fastTieringApplied = false;
-
-/**
- * V8 flags are process-wide and must be set before isolates compile anything, so this runs once, before
- * the first pool starts. They also keep compiled-code caches consistent: every isolate of the process
- * sees the same flags (cachedData is rejected across different flags).
- */
-function applyFastTiering(): void {
-  if (fastTieringApplied) return;
-  fastTieringApplied = true;
-  v8.setFlagsFromString('--always-sparkplug');
-  v8.setFlagsFromString('--no-lazy-feedback-allocation');
-}
 
 export class Runtime implements AsyncDisposable {
   readonly options: ResolvedOptions;
@@ -382,27 +347,4 @@ export class Runtime implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-function normaliseRequest(r: ExecuteRequest, options: ResolvedOptions): RunRequest {
-  const userId = parseUserId(r.userId);
-  if (!Number.isInteger(r.gameTime) || r.gameTime < 0) throw new KernelError(ErrorCode.invalidRequest, `execute: gameTime of ${userId} must be a non-negative integer`);
-  if (r.code === null || typeof r.code !== 'object' || r.code.modules === null || typeof r.code.modules !== 'object') {
-    throw new KernelError(ErrorCode.invalidRequest, `execute: code.modules of ${userId} must be an object of module sources`);
-  }
-  const limit = r.cpu?.limit ?? 100;
-  return {
-    userId,
-    username: r.username ?? userId,
-    gameTime: r.gameTime,
-    code: { hash: hashModules(r.code.modules), timestamp: r.code.timestamp ?? 0, modules: r.code.modules },
-    cpu: { limit, tickLimit: Math.min(options.cpuMaxPerTick, r.cpu?.tickLimit ?? options.cpuMaxPerTick), bucket: r.cpu?.bucket ?? options.cpuBucketSize },
-    memory: r.memory ?? '',
-    segments: r.segments ?? {},
-    ...(r.foreignSegment ? { foreignSegment: r.foreignSegment } : {}),
-    interShard: r.interShard ?? { local: '', remote: {} },
-    consoleCommands: r.consoleCommands ?? [],
-    ...(r.hostData !== undefined ? { hostData: r.hostData } : {}),
-    ...(r.mmoCpu !== undefined ? { mmoCpu: r.mmoCpu } : {}),
-  };
 }

@@ -4,7 +4,7 @@
  * Re-executes itself with `--no-node-snapshot` when started without it (isolated-vm needs it).
  */
 import { spawn } from 'node:child_process';
-import { hasNoNodeSnapshot } from '../kernel.js';
+import { hasNoNodeSnapshot } from '../process-flags.js';
 import { parseArgs } from './args.js';
 import { runDemo } from './demo.js';
 import { parseStorageKind, runMainLoop, runRunner } from './queue.js';

@@ -18,7 +18,8 @@
  * - `makeRuntime(userId)` loads the player and runs one tick with `runtime.execute` (no persistence, like the
  *   driver's), resolving with the driver's runResult shape or rejecting with `{error}`.
  */
-import type { ExecuteRequest, Runtime } from '../kernel.js';
+import type { ExecuteRequest } from '../execute-request.js';
+import type { Runtime } from '../kernel.js';
 import { parseUserId, type UserId } from '../shared/ids.js';
 import type { ConsoleLine, IntentsList } from '../shared/protocol.js';
 import type { StoragePort, TickCommit } from '../storage/port.js';
