@@ -33,6 +33,20 @@ describe('player runtime parity: Memory, RawMemory, segments, InterShardMemory (
     assert.deepEqual(rs.map(logs), [['{} false'], ['{"t":1} false']]);
   });
 
+  it('installs the lazy Memory getter again after a tick that read Memory or replaced it (memhack), not after one that left it (F28)', async () => {
+    const rs = await ticks(
+      runtime(),
+      loop(`const d = Object.getOwnPropertyDescriptor(globalThis, 'Memory');
+        console.log(Game.time, typeof d.get, d.get === globalThis.lastGetter);
+        globalThis.lastGetter = d.get;
+        if (Game.time === 2) console.log(JSON.stringify(Memory));
+        if (Game.time === 3) { delete globalThis.Memory; globalThis.Memory = { hacked: true }; }
+        if (Game.time === 4) console.log(JSON.stringify(Memory));`),
+      [{ gameTime: 1, memory: '{"m":1}' }, { gameTime: 2, memory: '{"m":2}' }, { gameTime: 3, memory: '{"m":3}' }, { gameTime: 4, memory: '{"m":4}' }],
+    );
+    assert.deepEqual(rs.map(logs), [['1 function false'], ['2 function true', '{"m":2}'], ['3 function true'], ['4 function true', '{"m":4}']]);
+  });
+
   it('serialises Memory only when it was accessed, so an untouched raw string is kept as is (F29)', async () => {
     const untouched = await tickOnce(runtime(), loop(`console.log('no access');`), { memory: '{ "a" : 1 }' });
     assert.equal(untouched.output?.memory, undefined);

@@ -117,7 +117,14 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
       return parsed;
     },
   };
+  // A tick that never read Memory leaves this getter in place: it is only defined again when the
+  // property is something else (read and replaced by its value, or changed by the player), which saves
+  // an accessor definition on the global object per tick for players that do not use Memory.
+  // Captured at install, before any player code can replace them.
+  const lookupGetter = (Object.prototype as unknown as { __lookupGetter__: (name: string) => unknown }).__lookupGetter__;
+  const apply = Reflect.apply;
   return () => {
+    if (apply(lookupGetter, global, ['Memory']) === lazy.get) return;
     defineProperty(global, 'Memory', lazy);
   };
 }
