@@ -29,6 +29,7 @@ export interface MongoLinkOptions {
 export type BulkOp =
   | { readonly updateOne: { readonly filter: Doc; readonly update: Doc; readonly upsert?: boolean } }
   | { readonly insertOne: { readonly document: Doc } }
+  | { readonly deleteOne: { readonly filter: Doc } }
   | { readonly deleteMany: { readonly filter: Doc } };
 
 /** Result of an unordered bulk: the indexes that failed, with their error; `all` when the whole call failed. */
