@@ -94,6 +94,16 @@ describe('redis+mongo store: layout, replay, bad data', { skip }, () => {
     );
   });
 
+  it('commits concurrent batches whose users updates together exceed 100 statements (FerretDB wedges at 100 in flight)', async () => {
+    await using f = await open();
+    const ids = await f.adapter.admin.addUsers(Array.from({ length: 160 }, (_, i) => ({ id: `c${i}` })));
+    const batch = (part: readonly UserId[]): TickCommit[] =>
+      part.map((userId) => ({ userId, gameTime: 1, user: { lastUsedCpu: 3, cpuAvailable: 7 }, console: null, errors: [], consumedCommands: [] }));
+    const reports = await Promise.all([f.storage.commit(batch(ids.slice(0, 80))), f.storage.commit(batch(ids.slice(80)))]);
+    assert.deepEqual(reports.map((r) => [r.committed.length, r.failed.length]), [[80, 0], [80, 0]]);
+    assert.equal((await f.adapter.admin.getUser(ids[159]!))?.cpuAvailable, 7);
+  });
+
   it('fails only the player whose stored data is bad, with a message that says what is wrong', async () => {
     await using f = await open();
     const good = await f.addUser({ id: 'good', modules: { main: MAIN } });

@@ -138,9 +138,9 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
       }
     }
   }
-  // One collection at a time: FerretDB holds a connection per statement of an update command until it ends
-  // and wedges at 100 (docs/services.md), so two update chunks of 64 in flight at once could deadlock it;
-  // measured, parallel chunks did not make it faster either.
+  // One collection at a time, and the link sends one chunk at a time even across concurrent commits:
+  // FerretDB holds a connection per statement of an update command until it ends and wedges at 100 in
+  // flight (docs/services.md); measured, parallel chunks did not make it faster either.
   const mongoFailed = new Map<UserId, string>();
   for (const [name, bulk] of bulks) {
     const result = await mongo.bulk(name, bulk.ops, name !== Collections.users);
