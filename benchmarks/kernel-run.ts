@@ -28,19 +28,38 @@ export function kindFor(params: ScenarioParams): (index: number) => PlayerKind {
   return params.kind === 'mix' ? mixKind : () => params.kind as PlayerKind;
 }
 
+/** One benchmark player: its id, CPU, bucket, code and (for realistic players) Memory. */
+export interface BenchSeed {
+  readonly id: string;
+  readonly cpu: number;
+  readonly cpuAvailable: number;
+  readonly modules: { readonly main: string };
+  readonly memory?: string;
+}
+
 /**
- * Seeds `players` users on a MemoryStorage with `cpu: 100`. A big bucket keeps CPU-heavy players from
- * being throttled (F6); the hostile mix starts with an empty bucket so a timeout costs 100 ms, not 500.
+ * The `players` users every kernel scenario runs, with `cpu: 100`. A big bucket keeps CPU-heavy players
+ * from being throttled (F6); the hostile mix starts with an empty bucket so a timeout costs 100 ms, not 500.
  */
-export function seedMemoryStorage(storage: MemoryStorage, players: number, kindOf: (i: number) => PlayerKind, prefix = 'u', cpuAvailable = 10_000): void {
+export function benchSeeds(players: number, kindOf: (i: number) => PlayerKind, prefix = 'u', cpuAvailable = 10_000): BenchSeed[] {
   const sources = new Map<PlayerKind, string>();
   const memory = realisticMemory();
-  for (let i = 0; i < players; i++) {
+  return Array.from({ length: players }, (_, i) => {
     const kind = kindOf(i);
     let main = sources.get(kind);
     if (main === undefined) sources.set(kind, (main = sourceOf(kind)));
-    storage.addUser({ id: `${prefix}${i}`, cpu: 100, cpuAvailable, modules: { main }, ...(kind === 'realistic' ? { memory } : {}) });
-  }
+    return { id: `${prefix}${i}`, cpu: 100, cpuAvailable, modules: { main }, ...(kind === 'realistic' ? { memory } : {}) };
+  });
+}
+
+/** The bucket a scenario's players start with (see `benchSeeds`). */
+export function startingBucket(params: ScenarioParams): number {
+  return params.kind === 'mix' ? 0 : 10_000;
+}
+
+/** Seeds `benchSeeds(...)` on a MemoryStorage. */
+export function seedMemoryStorage(storage: MemoryStorage, players: number, kindOf: (i: number) => PlayerKind, prefix = 'u', cpuAvailable = 10_000): void {
+  for (const seed of benchSeeds(players, kindOf, prefix, cpuAvailable)) storage.addUser(seed);
 }
 
 export function kernelOptions(params: ScenarioParams, extra: RuntimeOptions = {}): RuntimeOptions {
@@ -71,7 +90,7 @@ export async function runKernelTicks(scenario: string, params: ScenarioParams, s
   let storage = setup.storage;
   if (storage === undefined) {
     const memory = new MemoryStorage();
-    seedMemoryStorage(memory, params.players, kindOf, 'u', params.kind === 'mix' ? 0 : 10_000);
+    seedMemoryStorage(memory, params.players, kindOf, 'u', startingBucket(params));
     storage = memory;
   }
   return withRuntime(kernelOptions(params, { storage, ...setup.options }), async (runtime) => {

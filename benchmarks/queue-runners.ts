@@ -52,7 +52,7 @@ async function timeTicks(run: (gameTime: number) => Promise<unknown>): Promise<n
 
 /** The baseline: the same players, one process, `runtime.runTick`. */
 async function inProcess(poolSize: number): Promise<Scenario> {
-  const storage = openStorage({ kind: 'memory', samplePlayers: PLAYERS });
+  const storage = await openStorage({ kind: 'memory', samplePlayers: PLAYERS });
   const runtime = await createRuntime({ poolSize, storage, logger: 'silent' });
   try {
     return summarise(`in-process, pool ${poolSize}`, await timeTicks((t) => runtime.runTick(t)));
@@ -106,7 +106,7 @@ async function runners(n: number): Promise<Scenario> {
   const options = resolveQueueOptions({ name });
   const queue = new UsersQueue(REDIS_URL, name);
   await queue.connect();
-  const storage = openStorage({ kind: 'memory', samplePlayers: PLAYERS });
+  const storage = await openStorage({ kind: 'memory', samplePlayers: PLAYERS });
   const coordinator = new QueueTickCoordinator(queue, storage, options);
   try {
     let incomplete = 0;

@@ -1,39 +1,42 @@
 /**
- * The kernel on Redis + MongoDB (when REDIS_URL and MONGO_URL are set).
- *
- * HOOK FOR THE REDIS + MONGODB ADAPTER: the adapter is built on another branch. When it lands, make
- * `openAdapter()` return a StoragePort seeded with `params.players` users of `params.kind` (the same
- * code and Memory as `seedMemoryStorage`), and the scenario runs the standard kernel ticks on it. Until
- * then the scenario is skipped with the reason, never failed.
+ * The kernel on Redis + MongoDB (when REDIS_URL and MONGO_URL are set): the standard kernel ticks on a
+ * `RedisMongoStorage` seeded with the same players (code, Memory, CPU and bucket) as the in-memory
+ * scenarios. It writes under a unique Redis key prefix and MongoDB database, both removed afterwards.
  */
-import { access } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { StoragePort } from '../../src/index.js';
-import { runKernelTicks } from '../kernel-run.js';
+import { randomBytes } from 'node:crypto';
+import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
+import { benchSeeds, kindFor, runKernelTicks, startingBucket } from '../kernel-run.js';
 import { skipped, type ScenarioParams, type ScenarioResult } from '../measure.js';
 
-/** Where the adapter is expected (compiled); the first one present is used. */
-const CANDIDATES = ['../../src/storage/redis-mongo.js', '../../src/storage/mongo.js', '../../src/storage/redis.js'];
-
-async function openAdapter(_params: ScenarioParams): Promise<{ storage: StoragePort } | { reason: string }> {
-  for (const candidate of CANDIDATES) {
-    const file = fileURLToPath(new URL(candidate, import.meta.url));
-    const present = await access(file).then(
-      () => true,
-      () => false,
-    );
-    if (present) return { reason: `adapter module ${candidate} exists but the benchmark hook is not wired yet (benchmarks/scenarios/storage.ts)` };
+/** A RedisMongoStorage holding `params.players` players of `params.kind`, in a namespace of its own. */
+async function openAdapter(params: ScenarioParams, redisUrl: string, mongoUrl: string): Promise<RedisMongoStorage> {
+  const tag = `bench${randomBytes(4).toString('hex')}`;
+  const storage = await RedisMongoStorage.connect({ redisUrl, mongoUrl, redisKeyPrefix: `${tag}:`, mongoDatabase: `kernel_${tag}`, timeoutMs: 30_000 });
+  try {
+    await storage.admin.ensureIndexes();
+    await storage.admin.addUsers(benchSeeds(params.players, kindFor(params), 'u', startingBucket(params)));
+    return storage;
+  } catch (error) {
+    await close(storage);
+    throw error;
   }
-  return { reason: 'no Redis + MongoDB storage adapter module in this build' };
+}
+
+async function close(storage: RedisMongoStorage): Promise<void> {
+  try {
+    await storage.admin.wipe();
+  } finally {
+    await storage[Symbol.asyncDispose]();
+  }
 }
 
 export default async function run(params: ScenarioParams): Promise<ScenarioResult> {
-  if (!process.env.REDIS_URL || !process.env.MONGO_URL) return skipped('storage', params, 'REDIS_URL and MONGO_URL are not set');
-  const adapter = await openAdapter(params);
-  if ('reason' in adapter) return skipped('storage', params, adapter.reason);
+  const { REDIS_URL: redisUrl, MONGO_URL: mongoUrl } = process.env;
+  if (!redisUrl || !mongoUrl) return skipped('storage', params, 'REDIS_URL and MONGO_URL are not set');
+  const storage = await openAdapter(params, redisUrl, mongoUrl);
   try {
-    return await runKernelTicks('storage', params, { storage: adapter.storage });
+    return await runKernelTicks('storage', params, { storage });
   } finally {
-    await adapter.storage[Symbol.asyncDispose]();
+    await close(storage);
   }
 }

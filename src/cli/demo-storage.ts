@@ -28,6 +28,33 @@ export function parseStorageKind(value: unknown): StorageKind {
   throw new Error(`--storage must be memory or redis+mongo, got ${JSON.stringify(value)}`);
 }
 
+/** Where the Redis + MongoDB store is; each URL falls back to REDIS_URL / MONGO_URL. */
+export interface RedisMongoUrls {
+  readonly redisUrl?: string | undefined;
+  readonly mongoUrl?: string | undefined;
+}
+
+/**
+ * Connects the Redis + MongoDB store the CLI commands share (demo, seed, runner, main loop) and ensures its
+ * indexes. REDIS_KEY_PREFIX, when set, prefixes every Redis key (tests use a unique one).
+ */
+export async function connectRedisMongo(urls: RedisMongoUrls = {}, env: NodeJS.ProcessEnv = process.env): Promise<RedisMongoStorage> {
+  const redisUrl = urls.redisUrl ?? env.REDIS_URL;
+  const mongoUrl = urls.mongoUrl ?? env.MONGO_URL;
+  if (!redisUrl || !mongoUrl) {
+    const missing = [!redisUrl ? 'Redis (--redis URL or REDIS_URL)' : '', !mongoUrl ? 'MongoDB (--mongo URL or MONGO_URL)' : ''].filter(Boolean).join(' and ');
+    throw new Error(`--storage redis+mongo needs ${missing}; for the local services: eval "$(scripts/services.sh env)"`);
+  }
+  const storage = await RedisMongoStorage.connect({ redisUrl, mongoUrl, ...(env.REDIS_KEY_PREFIX ? { redisKeyPrefix: env.REDIS_KEY_PREFIX } : {}) });
+  try {
+    await storage.admin.ensureIndexes();
+  } catch (error) {
+    await storage[Symbol.asyncDispose]();
+    throw error;
+  }
+  return storage;
+}
+
 export async function openDemoStore(kind: StorageKind, env: NodeJS.ProcessEnv = process.env): Promise<DemoStore> {
   switch (kind) {
     case 'memory': {
@@ -40,10 +67,7 @@ export async function openDemoStore(kind: StorageKind, env: NodeJS.ProcessEnv = 
       };
     }
     case 'redis+mongo': {
-      const { REDIS_URL: redisUrl, MONGO_URL: mongoUrl } = env;
-      if (!redisUrl || !mongoUrl) throw new Error('--storage redis+mongo needs REDIS_URL and MONGO_URL (eval "$(scripts/services.sh env)")');
-      const storage = await RedisMongoStorage.connect({ redisUrl, mongoUrl, ...(env.REDIS_KEY_PREFIX ? { redisKeyPrefix: env.REDIS_KEY_PREFIX } : {}) });
-      await storage.admin.ensureIndexes();
+      const storage = await connectRedisMongo({}, env);
       return {
         storage,
         addUsers: (seeds) => storage.admin.addUsers(seeds),

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { hasNoNodeSnapshot } from '../process-flags.js';
 import { parseArgs } from './args.js';
 import { runDemo } from './demo.js';
-import { parseStorageKind, runMainLoop, runRunner } from './queue.js';
-import { parseStorageKind as parseDemoStorage } from './demo-storage.js';
+import { runMainLoop, runRunner, type StorageChoice } from './queue.js';
+import { parseStorageKind } from './demo-storage.js';
 import { runSeed } from './seed.js';
 
 const USAGE = `usage: screeps-kernel <command> [options]
@@ -24,10 +24,11 @@ commands:
             --redis URL  --pool N  --runner-id ID (default host:pid)  --queue NAME (default usersIvm)
             --lease-ms N  --steal-delay-ms N  --fetch-per-worker N  --drain-timeout-ms N
             --storage memory|redis+mongo (default memory)  --sample-players N (memory only)
+            --mongo URL (redis+mongo; default MONGO_URL; the store uses the queue's Redis)
   main-loop enqueue each tick's players on the Redis users queue and wait for the runners
             --redis URL  --ticks N (default 10)  --start-tick N (default 1)  --min-tick-ms N (default 1000)
             --queue NAME  --lease-ms N  --reset-interval-ms N (default 5000)
-            --storage memory|redis+mongo  --sample-players N  --quiet
+            --storage memory|redis+mongo  --sample-players N  --mongo URL  --quiet
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -47,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
         quiet: args.quiet === true,
         ...(args['metrics-port'] !== undefined ? { metricsPort: args['metrics-port'] as number } : {}),
-        storage: parseDemoStorage(args.storage),
+        storage: parseStorageKind(args.storage),
       });
       return 0;
     }
@@ -58,11 +59,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'runner': {
       const args = parseArgs(rest, { ...QUEUE_ARGS, pool: 'int', 'runner-id': 'string', 'steal-delay-ms': 'int', 'fetch-per-worker': 'int', 'drain-timeout-ms': 'int' });
+      const redis = redisUrl(args);
       await runRunner({
-        redisUrl: redisUrl(args),
+        redisUrl: redis,
         ...(args['runner-id'] !== undefined ? { runnerId: args['runner-id'] as string } : {}),
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
-        storage: storageChoice(args),
+        storage: storageChoice(args, redis),
         queue: {
           ...queueArgs(args),
           ...(args['steal-delay-ms'] !== undefined ? { stealDelayMs: args['steal-delay-ms'] as number } : {}),
@@ -74,12 +76,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'main-loop': {
       const args = parseArgs(rest, { ...QUEUE_ARGS, ticks: 'int', 'start-tick': 'int', 'min-tick-ms': 'int', 'reset-interval-ms': 'int', quiet: 'flag' });
+      const redis = redisUrl(args);
       await runMainLoop({
-        redisUrl: redisUrl(args),
+        redisUrl: redis,
         ticks: (args.ticks as number | undefined) ?? 10,
         startTick: (args['start-tick'] as number | undefined) ?? 1,
         minTickMs: (args['min-tick-ms'] as number | undefined) ?? 1000,
-        storage: storageChoice(args),
+        storage: storageChoice(args, redis),
         queue: { ...queueArgs(args), ...(args['reset-interval-ms'] !== undefined ? { resetIntervalMs: args['reset-interval-ms'] as number } : {}) },
         quiet: args.quiet === true,
       });
@@ -96,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const QUEUE_ARGS = { redis: 'string', queue: 'string', 'lease-ms': 'int', storage: 'string', 'sample-players': 'int' } as const;
+const QUEUE_ARGS = { redis: 'string', queue: 'string', 'lease-ms': 'int', storage: 'string', 'sample-players': 'int', mongo: 'string' } as const;
 type Args = Record<string, string | number | boolean>;
 
 function redisUrl(args: Args): string {
@@ -105,8 +108,15 @@ function redisUrl(args: Args): string {
   return url;
 }
 
-function storageChoice(args: Args): { kind: ReturnType<typeof parseStorageKind>; samplePlayers: number } {
-  return { kind: parseStorageKind(args.storage), samplePlayers: (args['sample-players'] as number | undefined) ?? 0 };
+/** The runner's / main loop's store; with redis+mongo it lives on the queue's Redis. */
+function storageChoice(args: Args, redis: string): StorageChoice {
+  const kind = parseStorageKind(args.storage);
+  if (kind === 'memory' && args.mongo !== undefined) throw new Error('--mongo works only with --storage redis+mongo');
+  return {
+    kind,
+    samplePlayers: (args['sample-players'] as number | undefined) ?? 0,
+    ...(kind === 'redis+mongo' ? { redisUrl: redis, ...(args.mongo !== undefined ? { mongoUrl: args.mongo as string } : {}) } : {}),
+  };
 }
 
 function queueArgs(args: Args): { name?: string; leaseMs?: number } {

@@ -8,23 +8,26 @@ import { resolveQueueOptions, type QueueOptions } from '../options.js';
 import { QueueRunner, QueueTickCoordinator, UsersQueue } from '../queue/index.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { StoragePort } from '../storage/port.js';
+import { connectRedisMongo, type StorageKind } from './demo-storage.js';
 import { SAMPLES } from './sample-players.js';
-
-export type StorageKind = 'memory' | 'redis+mongo';
 
 export interface StorageChoice {
   readonly kind: StorageKind;
   /** With `memory`: seed this many sample players `player0..N-1` (the same ids in every process). */
   readonly samplePlayers: number;
+  /** With `redis+mongo`: the store's Redis (default REDIS_URL; the CLI passes the queue's `--redis`). */
+  readonly redisUrl?: string;
+  /** With `redis+mongo`: the store's MongoDB (default MONGO_URL). */
+  readonly mongoUrl?: string;
 }
 
 /**
  * Opens the storage a runner or main loop uses. `memory` is per process: it is only for trying the
  * queue out and for benchmarks (each process holds its own copy of the sample players, so a player's
- * Memory does not follow it to another runner). `redis+mongo` is the shared store of a real
- * deployment; it plugs in here once the Redis + MongoDB adapter is part of the build.
+ * Memory does not follow it to another runner). `redis+mongo` is the shared store of a real deployment
+ * (players are put there by the server, or by the `seed` command).
  */
-export function openStorage(choice: StorageChoice): StoragePort {
+export async function openStorage(choice: StorageChoice, env: NodeJS.ProcessEnv = process.env): Promise<StoragePort> {
   switch (choice.kind) {
     case 'memory': {
       const storage = new MemoryStorage();
@@ -34,18 +37,13 @@ export function openStorage(choice: StorageChoice): StoragePort {
       return storage;
     }
     case 'redis+mongo':
-      throw new Error('--storage redis+mongo: the Redis + MongoDB storage adapter is not part of this build yet; use --storage memory');
+      if (choice.samplePlayers > 0) throw new Error('--sample-players works only with --storage memory; put players into Redis + MongoDB with the seed command');
+      return connectRedisMongo({ redisUrl: choice.redisUrl, mongoUrl: choice.mongoUrl }, env);
     default: {
       const never: never = choice.kind;
       throw new Error(`unknown storage ${String(never)}`);
     }
   }
-}
-
-export function parseStorageKind(value: unknown): StorageKind {
-  if (value === undefined || value === 'memory') return 'memory';
-  if (value === 'redis+mongo') return 'redis+mongo';
-  throw new Error(`--storage must be memory or redis+mongo, got ${JSON.stringify(value)}`);
 }
 
 export interface RunnerCommand {
@@ -59,7 +57,11 @@ export interface RunnerCommand {
 /** Runs until SIGTERM/SIGINT: then stops fetching, finishes the batch in flight, leaves and exits (F52). */
 export async function runRunner(command: RunnerCommand): Promise<void> {
   const options = resolveQueueOptions(command.queue);
-  const runtime = await createRuntime({ storage: openStorage(command.storage), ...(command.poolSize !== undefined ? { poolSize: command.poolSize } : {}) });
+  const storage = await openStorage(command.storage);
+  const runtime = await createRuntime({ storage, ...(command.poolSize !== undefined ? { poolSize: command.poolSize } : {}) }).catch(async (error: unknown) => {
+    await storage[Symbol.asyncDispose]();
+    throw error;
+  });
   const log = runtime.logger;
   const queue = new UsersQueue(command.redisUrl, options.name);
   const version = await queue.connect();
@@ -98,6 +100,7 @@ export async function runRunner(command: RunnerCommand): Promise<void> {
   }
   await runtime.close();
   await queue.close();
+  await storage[Symbol.asyncDispose]();
 }
 
 export interface MainLoopCommand {
@@ -114,9 +117,14 @@ export interface MainLoopCommand {
 /** Enqueues each tick's players and waits for the runners; prints one JSON line per tick. */
 export async function runMainLoop(command: MainLoopCommand): Promise<void> {
   const options = resolveQueueOptions(command.queue);
-  const storage = openStorage(command.storage);
+  const storage = await openStorage(command.storage);
   const queue = new UsersQueue(command.redisUrl, options.name);
-  await queue.connect();
+  try {
+    await queue.connect();
+  } catch (error) {
+    await storage[Symbol.asyncDispose]();
+    throw error;
+  }
   const coordinator = new QueueTickCoordinator(queue, storage, options, {
     reset: (r) => process.stderr.write(`Main loop reset! Stage: users (tick ${r.gameTime}: ${r.notRun.length} not run, ${r.unfinished.length} unfinished)\n`),
   });

@@ -64,6 +64,46 @@ describe('redis+mongo store: layout, replay, bad data', { skip }, () => {
     assert.equal(before.mongo['users.intents']!.length, 2);
   });
 
+  it('writes only the users fields that changed, skips an update that changes nothing, and counts a grouped notice once per tick', async () => {
+    await using f = await open();
+    const a = await f.addUser({ id: 'a', modules: { main: MAIN } });
+    const tick = (gameTime: number, user: TickCommit['user']): TickCommit => ({
+      userId: a,
+      gameTime,
+      user,
+      console: null,
+      errors: ['Error: again'],
+      consumedCommands: [],
+    });
+    const steady = { lastUsedCpu: 2, lastUsedDirtyTime: 2, cpuAvailable: 10000, activeSegments: [3] };
+    assert.deepEqual((await f.storage.commit([tick(1, steady)])).committed, [a]);
+    assert.equal((await f.adapter.admin.getUser(a))?.lastCommittedTick, 1);
+    assert.deepEqual((await f.storage.commit([tick(2, { ...steady, activeSegments: [3] })])).committed, [a]);
+    assert.equal((await f.adapter.admin.getUser(a))?.lastCommittedTick, 1, 'nothing changed: no users write');
+    assert.deepEqual((await f.storage.commit([tick(3, { ...steady, lastUsedCpu: 5 })])).committed, [a]);
+    const user = await f.adapter.admin.getUser(a);
+    assert.equal(user?.lastCommittedTick, 3);
+    assert.equal(user?.lastUsedCpu, 5);
+    assert.deepEqual(user?.activeSegments, [3]);
+    assert.deepEqual((await f.storage.commit([tick(3, { ...steady, lastUsedCpu: 9 })])).duplicates, [a]);
+    assert.equal((await f.adapter.admin.getUser(a))?.lastUsedCpu, 5);
+    // The same error in one notification window: inserted at tick 1, counted again at ticks 2 and 3, not by the replay.
+    assert.deepEqual(
+      (await f.adapter.admin.notifications(a)).map((n) => [n.type, n.message, n.count]),
+      [['error', 'Error: again', 3]],
+    );
+  });
+
+  it('commits concurrent batches whose users updates together exceed 100 statements (FerretDB wedges at 100 in flight)', async () => {
+    await using f = await open();
+    const ids = await f.adapter.admin.addUsers(Array.from({ length: 160 }, (_, i) => ({ id: `c${i}` })));
+    const batch = (part: readonly UserId[]): TickCommit[] =>
+      part.map((userId) => ({ userId, gameTime: 1, user: { lastUsedCpu: 3, cpuAvailable: 7 }, console: null, errors: [], consumedCommands: [] }));
+    const reports = await Promise.all([f.storage.commit(batch(ids.slice(0, 80))), f.storage.commit(batch(ids.slice(80)))]);
+    assert.deepEqual(reports.map((r) => [r.committed.length, r.failed.length]), [[80, 0], [80, 0]]);
+    assert.equal((await f.adapter.admin.getUser(ids[159]!))?.cpuAvailable, 7);
+  });
+
   it('fails only the player whose stored data is bad, with a message that says what is wrong', async () => {
     await using f = await open();
     const good = await f.addUser({ id: 'good', modules: { main: MAIN } });

@@ -161,7 +161,7 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     );
     const queue = new UsersQueue(url, name);
     await queue.connect();
-    const storage = openStorage({ kind: 'memory', samplePlayers: 20 });
+    const storage = await openStorage({ kind: 'memory', samplePlayers: 20 });
     const report = await within(new QueueTickCoordinator(queue, storage, resolveQueueOptions({ name, resetIntervalMs: 600_000 })).runTick(1), 'tick 1');
     assert.equal(report.completed, true);
     assert.equal(report.players, 20);

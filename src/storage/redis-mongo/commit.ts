@@ -8,6 +8,14 @@
  * segments, intents, publishes and the tick fence, goes last in one atomic unit. A player whose Mongo
  * writes failed is not sent to Redis; a player whose Redis script failed has no Redis effect and its
  * Mongo part is safe to re-apply, so either way a retry of the same tick completes it exactly once.
+ *
+ * Only what changes is written: a users update sets only the fields whose stored value differs and is
+ * not sent at all when none does (a player whose CPU figures and bucket repeat, e.g. at a full bucket);
+ * `lastCommittedTick` then stays at the last tick that wrote the document. A skipped write leaves the
+ * document exactly as writing it would have, so the guard still keeps an older tick from overwriting a
+ * newer tick's write, and a later tick compares against what is stored at that time. Each Mongo
+ * document write costs FerretDB 1.24 (SQLite) a scan of the collection, because its lookups never use the
+ * `_id` index (see docs/services.md), so the write count is what the commit's time follows.
  */
 import type { UserId } from '../../shared/ids.js';
 import type { CommitReport, TickCommit } from '../port.js';
@@ -51,16 +59,16 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
   });
   if (pending.length === 0) return { committed, duplicates, stale, failed };
 
-  // 2. One read of `users`: the Mongo tick of each player (the guard of its users update), error intervals
-  // (F47); and one by name for foreign segment owners (F36). The guard is read, not put in the update's
-  // filter, because FerretDB uses its `_id` index only for a filter that is exactly `{_id}` (measured: a
-  // guarded filter scans the collection, about 40x slower for 1000 players).
+  // 2. One read of `users`: the Mongo tick of each player (the guard of its users update), the stored values
+  // of the fields a tick sets (only changes are written), error intervals (F47); and one by name for foreign
+  // segment owners (F36). The guard is read, not put in the update's filter: FerretDB pushes a filter down
+  // to SQLite only when it is exactly `{_id}`; any other filter is evaluated in Go over every document.
   let refs: Doc[];
   let owners: Doc[];
   try {
     const names = [...new Set(pending.flatMap((c) => (c.user.activeForeignSegment ? [c.user.activeForeignSegment.username] : [])))];
     [refs, owners] = await Promise.all([
-      mongo.find(Collections.users, { _id: { $in: pending.map((c) => docId(c.userId)) } }, { projection: { lastCommittedTick: 1, notifyPrefs: 1 } }),
+      mongo.find(Collections.users, { _id: { $in: pending.map((c) => docId(c.userId)) } }, { projection: USERS_PROJECTION }),
       names.length > 0 ? mongo.find(Collections.users, { username: { $in: names } }, { projection: { username: 1, defaultPublicSegment: 1 } }) : Promise.resolve([]),
     ]);
   } catch (error) {
@@ -77,11 +85,14 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
     bulk.owners.push(userId);
     bulks.set(name, bulk);
   };
+  const grouped: { userId: UserId; tick: number; id: string; type: 'error' | 'msg'; message: string; date: number; count: number }[] = [];
   for (const c of pending) {
     // A users update already applied for this tick (Redis failed after it) is not sent again.
-    const mongoTick = byId.get(c.userId)?.lastCommittedTick;
+    const stored = byId.get(c.userId);
+    const mongoTick = stored?.lastCommittedTick;
     if (!(typeof mongoTick === 'number' && mongoTick >= c.gameTime)) {
-      add(Collections.users, c.userId, { updateOne: { filter: { _id: docId(c.userId) }, update: userUpdate(c, byName) } });
+      const update = userUpdate(c, byName, stored);
+      if (update) add(Collections.users, c.userId, { updateOne: { filter: { _id: docId(c.userId) }, update } });
     }
     const notices = new Map<string, { type: 'error' | 'msg'; message: string; date: number; count: number }>();
     const notice = (type: 'error' | 'msg', message: string, date: number): void => {
@@ -105,25 +116,43 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
         add(Collections.intents, c.userId, { insertOne: { document: { _id: `${c.gameTime}:${c.userId}`, user: c.userId, intents: value } } });
       }
     }
-    for (const [id, n] of notices) {
-      add(Collections.notifications, c.userId, {
-        updateOne: {
-          filter: tickGuard(id, 'lastTick', c.gameTime),
-          update: { $setOnInsert: { user: c.userId, message: n.message, type: n.type, date: n.date }, $set: { lastTick: c.gameTime }, $inc: { count: n.count } },
-          upsert: true,
-        },
-      });
-    }
-    if (c.consumedCommands.length > 0) add(Collections.console, c.userId, { deleteMany: { filter: { _id: { $in: c.consumedCommands.map(docId) } } } });
+    for (const [id, n] of notices) grouped.push({ userId: c.userId, tick: c.gameTime, id, ...n });
+    // One delete per command by its exact `_id`: FerretDB looks that up in SQLite; an `$in` filter it
+    // evaluates in Go over the whole collection (measured: 1.7 ms against 17 ms per command).
+    for (const command of c.consumedCommands) add(Collections.console, c.userId, { deleteOne: { filter: { _id: docId(command) } } });
   }
+  // Grouped notifications: one read of the documents the batch touches. A new one is inserted whole (its
+  // deterministic `_id` makes a second insert a duplicate-key error, i.e. already applied); one this tick
+  // already counted is left alone; an older one gets `$inc` behind the tick guard in the filter, which
+  // keeps a concurrent replay from counting twice on MongoDB.
+  if (grouped.length > 0) {
+    let existing: Doc[];
+    try {
+      existing = await mongo.find(Collections.notifications, { _id: { $in: grouped.map((g) => g.id) } }, { projection: { lastTick: 1 } });
+    } catch (error) {
+      return failAll(pending, `MongoDB unavailable: ${String(error)}`);
+    }
+    const lastTick = new Map(existing.map((d) => [String(d._id), typeof d.lastTick === 'number' ? d.lastTick : -Infinity]));
+    for (const g of grouped) {
+      const seen = lastTick.get(g.id);
+      const fields = { user: g.userId, message: g.message, type: g.type, date: g.date };
+      if (seen === undefined) add(Collections.notifications, g.userId, { insertOne: { document: { _id: g.id, ...fields, count: g.count, lastTick: g.tick } } });
+      else if (seen < g.tick) {
+        add(Collections.notifications, g.userId, {
+          updateOne: { filter: tickGuard(g.id, 'lastTick', g.tick), update: { $setOnInsert: fields, $set: { lastTick: g.tick }, $inc: { count: g.count } }, upsert: true },
+        });
+      }
+    }
+  }
+  // One collection at a time, and the link sends one chunk at a time even across concurrent commits:
+  // FerretDB holds a connection per statement of an update command until it ends and wedges at 100 in
+  // flight (docs/services.md); measured, parallel chunks did not make it faster either.
   const mongoFailed = new Map<UserId, string>();
-  await Promise.all(
-    [...bulks].map(async ([name, bulk]) => {
-      const result = await mongo.bulk(name, bulk.ops, name !== Collections.users);
-      if (result.all !== null) for (const owner of bulk.owners) mongoFailed.set(owner, `MongoDB ${name}: ${result.all}`);
-      else for (const [index, error] of result.failed) mongoFailed.set(bulk.owners[index]!, `MongoDB ${name}: ${error}`);
-    }),
-  );
+  for (const [name, bulk] of bulks) {
+    const result = await mongo.bulk(name, bulk.ops, name !== Collections.users);
+    if (result.all !== null) for (const owner of bulk.owners) mongoFailed.set(owner, `MongoDB ${name}: ${result.all}`);
+    else for (const [index, error] of result.failed) mongoFailed.set(bulk.owners[index]!, `MongoDB ${name}: ${error}`);
+  }
   for (const [userId, error] of mongoFailed) failed.push({ userId, error });
 
   // 4. Redis: one atomic script per player, the fence set last inside it.
@@ -180,25 +209,51 @@ function tickGuard(id: unknown, field: string, tick: number): Doc {
   return { _id: id, $or: [{ [field]: { $lt: tick } }, { [field]: { $exists: false } }] };
 }
 
-/** F25/F33/F35/F36: the `users` fields a tick sets; `activeForeignSegment: null` unsets. */
-function userUpdate(c: TickCommit, byName: Map<unknown, Doc>): Doc {
+/** The `users` fields a tick may set, read with the guard so that only changes are written. */
+const USERS_PROJECTION: Doc = {
+  lastCommittedTick: 1,
+  notifyPrefs: 1,
+  lastUsedCpu: 1,
+  lastUsedDirtyTime: 1,
+  cpuAvailable: 1,
+  skipTicksPenalty: 1,
+  activeSegments: 1,
+  defaultPublicSegment: 1,
+  activeForeignSegment: 1,
+};
+
+/**
+ * F25/F33/F35/F36: the `users` update of a tick, with only the fields whose value differs from `stored`
+ * (all of them when the document was not read); null when nothing changes. `activeForeignSegment: null` unsets.
+ */
+function userUpdate(c: TickCommit, byName: Map<unknown, Doc>, stored: Doc | undefined): Doc | null {
   const { activeForeignSegment, ...rest } = c.user;
   const set: Doc = {};
-  for (const [key, value] of Object.entries(rest)) if (value !== undefined) set[key] = value;
-  const update: Doc = { $max: { lastCommittedTick: c.gameTime } };
-  if (Object.keys(set).length > 0) update.$set = set;
-  if (activeForeignSegment === null) update.$unset = { activeForeignSegment: '' };
-  else if (activeForeignSegment !== undefined) {
+  const change = (key: string, value: unknown): void => {
+    if (stored === undefined || !sameValue(stored[key], value)) set[key] = value;
+  };
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) change(key, value);
+  let unset: Doc | undefined;
+  if (activeForeignSegment === null) {
+    if (stored === undefined || stored.activeForeignSegment !== undefined) unset = { activeForeignSegment: '' };
+  } else if (activeForeignSegment !== undefined) {
     const target = byName.get(activeForeignSegment.username);
     const id = activeForeignSegment.id ?? (typeof target?.defaultPublicSegment === 'number' ? target.defaultPublicSegment : undefined);
-    update.$set = set;
-    set.activeForeignSegment = {
+    change('activeForeignSegment', {
       username: activeForeignSegment.username,
       ...(id !== undefined ? { id } : {}),
       ...(target ? { user_id: String(target._id) } : {}),
-    };
+    });
   }
-  return update;
+  if (Object.keys(set).length === 0 && unset === undefined) return null;
+  return { $max: { lastCommittedTick: c.gameTime }, ...(Object.keys(set).length > 0 ? { $set: set } : {}), ...(unset ? { $unset: unset } : {}) };
+}
+
+/** Equality of stored and new field values (numbers, null, arrays and plain objects in a stable key order). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Deterministic `_id` of a grouped notification, so a retried tick cannot count twice (R26). */

@@ -29,17 +29,20 @@ export interface MongoLinkOptions {
 export type BulkOp =
   | { readonly updateOne: { readonly filter: Doc; readonly update: Doc; readonly upsert?: boolean } }
   | { readonly insertOne: { readonly document: Doc } }
+  | { readonly deleteOne: { readonly filter: Doc } }
   | { readonly deleteMany: { readonly filter: Doc } };
 
 /** Result of an unordered bulk: the indexes that failed, with their error; `all` when the whole call failed. */
 export type BulkResult = { readonly all: string } | { readonly all: null; readonly failed: ReadonlyMap<number, string> };
 
 /**
- * Operations per bulkWrite call. FerretDB 1.24 on SQLite never answers an `update` command of 100 or more
- * statements (measured: 99 returns, 100 hangs, and that database stays locked), so bulks go in chunks;
- * real MongoDB is unaffected and still gets few round trips (1000 players = 16 calls).
+ * Operations per bulkWrite call. FerretDB 1.24 on SQLite wedges when 100 or more update statements are in
+ * flight in the server at once (measured: one command of 99 returns, of 100 hangs; two commands of 64 at
+ * the same time hang too), so bulks go in chunks, and each link sends one chunk at a time (`#chunks`): a
+ * process never has more than 32 in flight, so up to three processes can share one FerretDB. Real MongoDB
+ * is unaffected and still gets few round trips (1000 players = 32 calls).
  */
-const BULK_CHUNK = 64;
+const BULK_CHUNK = 32;
 
 /** Duplicate key: the idempotency key (a deterministic `_id`) says this write is already applied (R26). */
 const DUPLICATE_KEY = 11000;
@@ -63,6 +66,8 @@ export class MongoLink {
   readonly database: string;
   readonly #client: MongoClient;
   readonly #timeoutMs: number;
+  /** The chunk in flight; the next one waits for it (concurrent commits of one store included). */
+  #chunks: Promise<unknown> = Promise.resolve();
 
   private constructor(client: MongoClient, database: string, timeoutMs: number) {
     this.#client = client;
@@ -101,7 +106,7 @@ export class MongoLink {
   async bulk(name: CollectionName, ops: readonly BulkOp[], duplicateIsApplied: boolean): Promise<BulkResult> {
     const failed = new Map<number, string>();
     for (let at = 0; at < ops.length; at += BULK_CHUNK) {
-      const chunk = await this.#bulkChunk(name, ops.slice(at, at + BULK_CHUNK), duplicateIsApplied);
+      const chunk = await this.#oneAtATime(() => this.#bulkChunk(name, ops.slice(at, at + BULK_CHUNK), duplicateIsApplied));
       if (chunk.all !== null) {
         // Chunks already applied stay applied; every op is idempotent, so the caller fails the whole bulk's players.
         return chunk;
@@ -109,6 +114,12 @@ export class MongoLink {
       for (const [index, error] of chunk.failed) failed.set(at + index, error);
     }
     return { all: null, failed };
+  }
+
+  #oneAtATime<T>(send: () => Promise<T>): Promise<T> {
+    const sent = this.#chunks.then(send);
+    this.#chunks = sent.catch(() => undefined);
+    return sent;
   }
 
   async #bulkChunk(name: CollectionName, ops: readonly BulkOp[], duplicateIsApplied: boolean): Promise<BulkResult> {
