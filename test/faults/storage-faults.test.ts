@@ -13,6 +13,13 @@ import { runFixture } from '../helpers/child.js';
 import { FaultInjectingStorage, RedisProbe } from '../helpers/fault-storage.js';
 import { checkTicks, NOTICE_CLOCK, readPersisted, superviseTicks, TICK_RECORDER, type Attempt, type TelemetryLike, type TickCheck } from '../helpers/tick-checker.js';
 
+/**
+ * A bucket below the cap grows every tick, so every tick changes the `users` document and its
+ * `lastCommittedTick` (the adapter writes only changed fields): the checker reads MongoDB's share of
+ * each tick there.
+ */
+const BUCKET = 5_000;
+
 const binaries = serverBinaries();
 const required = process.env.REQUIRE_SERVICES === '1';
 const PLAYERS = 6;
@@ -24,7 +31,7 @@ async function rig(servers: { redis: string; ferretdb: string }) {
   const services = await ownServices(servers);
   try {
     const store = await RedisMongoStorage.connect({ ...services.urls, timeoutMs: 1000, clock: () => NOTICE_CLOCK });
-    const ids = await store.admin.addUsers(Array.from({ length: PLAYERS }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: 10_000, modules: { main: TICK_RECORDER } })));
+    const ids = await store.admin.addUsers(Array.from({ length: PLAYERS }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: BUCKET, modules: { main: TICK_RECORDER } })));
     const storage = new FaultInjectingStorage(store);
     const runtime = await createRuntime({ storage, poolSize: 2, batchSize: 3, logger: 'silent' });
     const probe = new RedisProbe(services.urls.redisUrl);
@@ -222,7 +229,7 @@ describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof b
     const store = await RedisMongoStorage.connect({ ...services.urls, clock: () => NOTICE_CLOCK });
     try {
       const players = 8;
-      const ids = await store.admin.addUsers(Array.from({ length: players }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: 10_000, modules: { main: TICK_RECORDER } })));
+      const ids = await store.admin.addUsers(Array.from({ length: players }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: BUCKET, modules: { main: TICK_RECORDER } })));
       const { redisUrl, mongoUrl } = services.urls;
       const first = await runFixture('runner-crash-redis', ['first', redisUrl, mongoUrl, String(TICKS), String(FAULT_AT)], 60_000);
       assert.equal(first.killed, false);
