@@ -98,6 +98,7 @@ export class Runtime implements AsyncDisposable {
           idleIsolateTtlMs: options.idleIsolateTtlMs,
           idleSweepIntervalMs: options.idleSweepIntervalMs,
           scriptCacheEntries: options.scriptCacheEntries,
+          spareIsolates: options.spareIsolates,
           consoleCommandTimeoutMs: options.consoleCommandTimeoutMs,
           maxConsoleBytesPerTick: options.maxConsoleKbPerTick * 1024,
           shardName: options.shardName,

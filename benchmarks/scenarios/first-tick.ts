@@ -2,7 +2,9 @@
  * A new player's first tick with a 200 KB bundle: isolate creation + runtime install + compile + top
  * level + first loop, from the worker's `createMs` and the tick's run time. Every repetition adds
  * `players` new players running the same bundle (the code cache's case: a popular bot, or an isolate
- * re-created after an idle eviction or a move); `extra.scriptCacheEntries: 0` turns the cache off.
+ * re-created after an idle eviction or a move); `extra.scriptCacheEntries: 0` turns the cache off and
+ * `extra.spareIsolates` sets the isolates each worker prepares while idle (the cold run has none; the
+ * cached run has enough for every new player of a tick, which the worker makes between ticks).
  */
 import { MemoryStorage, type UserId } from '../../src/index.js';
 import { kernelOptions, withRuntime } from '../kernel-run.js';
@@ -14,7 +16,8 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
   const storage = new MemoryStorage();
   const main = bundle200k();
   const cacheEntries = Number(params.extra?.scriptCacheEntries ?? 512);
-  return withRuntime(kernelOptions(params, { storage, scriptCacheEntries: cacheEntries }), async (runtime) => {
+  const spareIsolates = Number(params.extra?.spareIsolates ?? 0);
+  return withRuntime(kernelOptions(params, { storage, scriptCacheEntries: cacheEntries, spareIsolates }), async (runtime) => {
     const createMs = new Map<string, number>();
     runtime.on('sandbox:created', (e) => createMs.set(e.userId, e.createMs));
     const runMs = new Map<string, number>();

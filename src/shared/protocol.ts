@@ -200,6 +200,8 @@ export interface WorkerConfig {
   readonly idleIsolateTtlMs: number;
   readonly idleSweepIntervalMs: number;
   readonly scriptCacheEntries: number;
+  /** Isolates kept ready per worker for new players (`RuntimeOptions.spareIsolates`). */
+  readonly spareIsolates: number;
   readonly consoleCommandTimeoutMs: number;
   readonly maxConsoleBytesPerTick: number;
   readonly shardName: string;

@@ -6,7 +6,7 @@ import type { ColdStartReason } from '../../src/shared/outcome.js';
 import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
 import { exposeGc, GcBudget } from './gc.js';
-import { PlayerSandbox, type SandboxSettings } from './player-sandbox.js';
+import { PlayerSandbox, type PreparedIsolate, type SandboxSettings } from './player-sandbox.js';
 import { createHash } from 'node:crypto';
 import { ScriptCache } from './script-cache.js';
 import { SourceMapCache } from './source-maps.js';
@@ -32,6 +32,10 @@ export class SandboxHost {
   readonly #recycled: { userId: UserId; reason: string }[] = [];
   readonly #cells = new Map<number, HeartbeatCell>();
   readonly #sweep: NodeJS.Timeout;
+  /** Isolates made ready while the worker was idle, taken by players who need a new one. */
+  readonly #spares: PreparedIsolate[] = [];
+  #refill: NodeJS.Immediate | null = null;
+  #closed = false;
   catastrophic: { userId: UserId; message: string } | null = null;
 
   constructor(config: WorkerConfig) {
@@ -65,6 +69,31 @@ export class SandboxHost {
     };
     this.#sweep = setInterval(() => this.sweepIdle(Date.now()), config.idleSweepIntervalMs);
     this.#sweep.unref();
+    this.#scheduleRefill();
+  }
+
+  get spareCount(): number {
+    return this.#spares.length;
+  }
+
+  /**
+   * Makes one spare isolate per turn of the event loop until there are `spareIsolates`: the work runs
+   * while the worker has no batch (a batch that arrives waits for at most one isolate's creation).
+   */
+  #scheduleRefill(): void {
+    if (this.#refill !== null || this.#closed || this.#spares.length >= this.#config.spareIsolates) return;
+    this.#refill = setImmediate(() => {
+      this.#refill = null;
+      if (this.#closed || this.#spares.length >= this.#config.spareIsolates) return;
+      try {
+        this.#spares.push(PlayerSandbox.prepare(this.#settings));
+      } catch {
+        // Trusted setup failed (e.g. a throwing host bootstrap): players create their own isolates and
+        // get the error there, as without spares.
+        return;
+      }
+      this.#scheduleRefill();
+    });
   }
 
   get isolateCount(): number {
@@ -94,6 +123,7 @@ export class SandboxHost {
       }
     }
     this.#settings.external.maybeCollect();
+    this.#scheduleRefill();
     const recycled = this.#recycled.splice(0);
     return {
       batchId: task.batchId,
@@ -131,7 +161,9 @@ export class SandboxHost {
       if (coldStart === 'disposed' || coldStart === 'heapNearLimit') notices.push(DISPOSED_RESTART_MESSAGE);
       const t0 = performance.now();
       try {
-        sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings);
+        let spare = this.#spares.pop();
+        while (spare?.isolate.isDisposed) spare = this.#spares.pop();
+        sandbox = PlayerSandbox.create(userId, request.code.hash, modules, this.#settings, spare);
       } catch (e) {
         // Only trusted code runs during creation (the kernel, the host game layer's bootstrap, module
         // wrappers that define without running): a throw here is a host fault, not the player's.
@@ -177,7 +209,10 @@ export class SandboxHost {
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#sweep);
+    if (this.#refill !== null) clearImmediate(this.#refill);
+    for (const spare of this.#spares.splice(0)) spare.isolate.dispose();
     for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed', false);
     this.#settings.clock.close();
   }

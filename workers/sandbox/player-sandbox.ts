@@ -43,6 +43,14 @@ const SETUP_TIMEOUT_MS = 2000;
 const wrapModule = (name: string, code: string): string =>
   `__kernel.define(${JSON.stringify(name)}, 'js', function __module(module, exports) {\n${code}\n});`;
 
+/** An isolate with the runtime installed and no player yet (`PlayerSandbox.prepare`). */
+export interface PreparedIsolate {
+  readonly isolate: ivm.Isolate;
+  readonly context: ivm.Context;
+  /** Filled by `create`: who a catastrophic error or a halt belongs to. */
+  readonly owner: { userId: UserId | null; sandbox: PlayerSandbox | null };
+}
+
 type RunnerRefs = {
   readonly run: ivm.Reference<(...args: TickArgs) => string>;
   readonly tick: ivm.Reference<(...args: TickArgs) => string>;
@@ -80,12 +88,15 @@ export class PlayerSandbox {
     this.#settings = settings;
   }
 
-  /** Creates the isolate, installs the runtime (from cachedData) and the player's modules. */
-  static create(userId: UserId, codeHash: CodeHash, modules: Modules, settings: SandboxSettings): PlayerSandbox {
-    let sandbox: PlayerSandbox | undefined;
+  /**
+   * An isolate with the runtime (from cachedData) and the host bootstrap installed, not yet anyone's:
+   * `create` gives it a player. Made ahead of need for spare isolates (`spareIsolates`).
+   */
+  static prepare(settings: SandboxSettings): PreparedIsolate {
+    const owner: PreparedIsolate['owner'] = { userId: null, sandbox: null };
     const isolate = new ivm.Isolate({
       memoryLimit: settings.memoryLimitMb,
-      onCatastrophicError: (message: string) => settings.onCatastrophicError(userId, message),
+      onCatastrophicError: (message: string) => settings.onCatastrophicError(owner.userId ?? ('<spare isolate>' as UserId), message),
     });
     try {
       const context = isolate.createContextSync();
@@ -94,7 +105,7 @@ export class PlayerSandbox {
       jail.setSync(
         '_kernelHalt',
         new ivm.Callback(() => {
-          if (sandbox) sandbox.#haltRequested = true;
+          if (owner.sandbox) owner.sandbox.#haltRequested = true;
           isolate.dispose();
         }),
       );
@@ -116,6 +127,19 @@ export class PlayerSandbox {
         script.runSync(context, { timeout: SETUP_TIMEOUT_MS });
         script.release();
       }
+      return { isolate, context, owner };
+    } catch (e) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw e;
+    }
+  }
+
+  /** Gives a prepared isolate (a new one by default) to a player: installs the player's modules. */
+  static create(userId: UserId, codeHash: CodeHash, modules: Modules, settings: SandboxSettings, prepared: PreparedIsolate = PlayerSandbox.prepare(settings)): PlayerSandbox {
+    const { isolate, context, owner } = prepared;
+    owner.userId = userId;
+    try {
+      const jail = context.global;
       const kernel = jail.getSync('__kernel', { reference: true }) as ivm.Reference<Record<string, unknown>>;
       const ref = <T>(name: string) => kernel.getSync(name, { reference: true }) as ivm.Reference<T>;
       const define = ref<(name: string, kind: string, value: string) => void>('define');
@@ -140,7 +164,8 @@ export class PlayerSandbox {
       kernel.release();
       // F12: bootstrap globals are removed before the player's code runs.
       context.evalSync('delete globalThis.__kernel; delete globalThis.__kernelHost;', { timeout: SETUP_TIMEOUT_MS });
-      sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings, settings.sourceMaps.forBundle(codeHash, modules));
+      const sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings, settings.sourceMaps.forBundle(codeHash, modules));
+      owner.sandbox = sandbox;
       return sandbox;
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
