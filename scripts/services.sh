@@ -314,6 +314,12 @@ cmd_start() {
   printf 'MONGO_URL=mongodb://127.0.0.1:%s/%s\n' "$mport" "$DB_NAME"
 }
 
+# Sends TERM, then KILL if the process has not exited in time.
+terminate() {
+  kill "$1" 2>/dev/null || true
+  wait_pid_exit "$1" || kill -9 "$1" 2>/dev/null || true
+}
+
 cmd_stop() {
   local dir pid port
   if ! dir="$(state_dir)"; then
@@ -323,18 +329,14 @@ cmd_stop() {
   if pid="$(pid_alive "$dir/redis.pid" redis-server)"; then
     port="$(cat "$dir/redis.port" 2>/dev/null || echo 6379)"
     redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    if ! wait_pid_exit "$pid"; then
-      kill "$pid" 2>/dev/null || true
-      wait_pid_exit "$pid" || kill -9 "$pid" 2>/dev/null || true
-    fi
+    wait_pid_exit "$pid" || terminate "$pid"
     log "redis stopped"
   else
     log "redis not running"
   fi
   rm -f "$dir/redis.pid"
   if pid="$(pid_alive "$dir/ferretdb.pid" ferretdb)"; then
-    kill "$pid" 2>/dev/null || true
-    wait_pid_exit "$pid" || kill -9 "$pid" 2>/dev/null || true
+    terminate "$pid"
     log "ferretdb stopped"
   else
     log "ferretdb not running"

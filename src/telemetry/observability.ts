@@ -1,3 +1,4 @@
+import type { ResolvedOptions } from '../options.js';
 import type { UserId } from '../shared/ids.js';
 import type { OutcomeKind } from '../shared/outcome.js';
 import type { TelemetryBus } from './bus.js';
@@ -9,18 +10,18 @@ import { Monitor } from './monitor.js';
 import { watchProcessErrors } from './process-errors.js';
 import { Watchdog } from './watchdog.js';
 
-export interface ObservabilitySettings {
-  readonly watchdogThreshold: number;
-  readonly watchdogNotifyGroupMinutes: number;
-  readonly watchdogNotifyCooldownMinutes: number;
-  readonly logBurstPerPlayer: number;
-  readonly logRefillPerMinute: number;
-  readonly telemetryMaxPlayers: number;
-  readonly perPlayerMetrics: boolean;
-  readonly metricsPort: number;
-  readonly metricsHost: string;
-  readonly clock?: () => number;
-}
+export type ObservabilitySettings = Pick<
+  ResolvedOptions,
+  | 'watchdogThreshold'
+  | 'watchdogNotifyGroupMinutes'
+  | 'watchdogNotifyCooldownMinutes'
+  | 'logBurstPerPlayer'
+  | 'logRefillPerMinute'
+  | 'telemetryMaxPlayers'
+  | 'perPlayerMetrics'
+  | 'metricsPort'
+  | 'metricsHost'
+> & { readonly clock?: () => number };
 
 /** What the telemetry room needs from the rest of the kernel (wired in `kernel.ts`). */
 export interface ObservabilityHooks {
