@@ -15,7 +15,7 @@ export interface KernelSetup {
   readonly storage?: StoragePort;
 }
 
-/** CPU ns of the calling (main) thread, from /proc (Node 20 has no per-thread CPU API); NaN elsewhere. */
+/** CPU ns of the calling (main) thread, from /proc (Node 22 has no per-thread CPU API); NaN elsewhere. */
 function mainThreadCpuNs(): number {
   try {
     return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);

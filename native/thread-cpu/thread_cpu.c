@@ -1,6 +1,6 @@
 /*
  * CPU time of the calling thread, in nanoseconds: clock_gettime(CLOCK_THREAD_CPUTIME_ID).
- * Node 20 has no JavaScript API for it (process.threadCpuUsage() arrived in Node 23.9), and
+ * Node 22 has no JavaScript API for it (process.threadCpuUsage() arrived in Node 23.9), and
  * /proc/thread-self/schedstat is only refreshed at scheduler events, so it is stale by up to a
  * scheduler tick for a running thread: too coarse to bill a sub-millisecond player tick.
  * Context-aware (NAPI_MODULE_INIT), so every worker thread can load it.
