@@ -1,6 +1,10 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRuntime } from '../kernel.js';
+import { createSinkLogger } from '../telemetry/index.js';
 import type { UserId } from '../shared/ids.js';
-import type { OutcomeKind } from '../shared/outcome.js';
+import { OutcomeKind } from '../shared/outcome.js';
 import { openDemoStore, type StorageKind } from './demo-storage.js';
 import { CODE_CHANGE_V2, kindFor, SAMPLES, type SampleKind } from './sample-players.js';
 import { ProgressBar, renderTable } from './table.js';
@@ -14,6 +18,9 @@ export interface DemoOptions {
   readonly metricsPort?: number;
   /** @default 'memory' */
   readonly storage?: StorageKind;
+  /** Where the runtime's warnings go (JSON lines), so the terminal shows only the bar and the tables.
+   * @default a file in the system's temporary directory, named at the end */
+  readonly logFile?: string;
 }
 
 interface KindStats {
@@ -23,6 +30,8 @@ interface KindStats {
   billedMs: number;
   resets: number;
   errors: number;
+  /** Warning and error lines the runtime logged for players of this kind. */
+  logLines: number;
 }
 
 /**
@@ -38,12 +47,26 @@ export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, 
   const ids = await store.addUsers(kinds.map((kind, i) => ({ id: `player${i}`, username: `${kind}${i}`, modules: { main: SAMPLES[kind] } })));
   ids.forEach((id, i) => kindOf.set(id, kinds[i]!));
   const stats = {} as Record<SampleKind, KindStats>;
-  for (const kind of kindOf.values()) stats[kind] ??= { players: 0, ticks: 0, outcomes: {}, billedMs: 0, resets: 0, errors: 0 };
+  for (const kind of kindOf.values()) stats[kind] ??= { players: 0, ticks: 0, outcomes: {}, billedMs: 0, resets: 0, errors: 0, logLines: 0 };
   for (const kind of kindOf.values()) stats[kind].players++;
+
+  // Per-player warnings go to a log file and are counted per player kind, never printed between the
+  // progress bar's updates.
+  const logFile = options.logFile ?? join(tmpdir(), `screeps-kernel-demo-${process.pid}.log`);
+  const logFd = openSync(logFile, 'w');
+  let otherLogLines = 0;
+  using _closeLog = { [Symbol.dispose]: () => closeSync(logFd) };
+  const logger = createSinkLogger('warn', (line) => {
+    writeSync(logFd, line);
+    const { userId } = JSON.parse(line) as { userId?: UserId };
+    const kind = userId === undefined ? undefined : kindOf.get(userId);
+    if (kind === undefined) otherLogLines++;
+    else stats[kind].logLines++;
+  });
 
   await using runtime = await createRuntime({
     storage,
-    logger: 'warn',
+    logger,
     // The demo survives a hung worker by replacing it, so it always reaches its final table.
     onHungWorker: 'replace',
     ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
@@ -72,7 +95,8 @@ export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, 
   }
   const seconds = (performance.now() - started) / 1000;
   if (!options.quiet) {
-    const outcomes: OutcomeKind[] = ['ok', 'scriptError', 'timedOut', 'memoryExceeded', 'disposed', 'halted', 'skipped', 'workerFailed'];
+    // Every outcome that happened gets a column (and `ok` always), so no kind can be missed.
+    const outcomes = Object.values(OutcomeKind).filter((o) => o === 'ok' || Object.values(stats).some((st) => (st.outcomes[o] ?? 0) > 0));
     const rows = (Object.entries(stats) as [SampleKind, KindStats][]).map(([kind, s]) => [
       kind,
       s.players,
@@ -81,11 +105,14 @@ export async function runDemo(options: DemoOptions): Promise<Record<SampleKind, 
       s.billedMs,
       s.resets,
       s.errors,
+      s.logLines,
     ]);
+    const logLines = Object.values(stats).reduce((n, st) => n + st.logLines, otherLogLines);
     process.stdout.write(
-      `\n${renderTable(['player kind', 'players', 'ticks', ...outcomes, 'billed CPU ms', 'resets', 'errors'], rows)}\n\n` +
+      `\n${renderTable(['player kind', 'players', 'ticks', ...outcomes, 'billed CPU ms', 'resets', 'errors', 'log lines'], rows)}\n\n` +
         `${playerTicks} player-ticks in ${seconds.toFixed(1)} s (${(playerTicks / seconds).toFixed(0)} player-ticks/s) ` +
-        `on ${runtime.options.poolSize} worker thread(s)\n`,
+        `on ${runtime.options.poolSize} worker thread(s)\n` +
+        `${logLines} warning line(s) (at most ${runtime.options.logBurstPerPlayer} per player in a burst) in ${logFile}\n`,
     );
   }
   return stats;

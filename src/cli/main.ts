@@ -18,6 +18,7 @@ commands:
             --players N (default 300)  --ticks N (default 20)  --pool N (default: cores)
             --metrics-port N  serve /metrics, /runtime/isolates, /healthz on 127.0.0.1:N while it runs
             --storage memory|redis+mongo (default memory; redis+mongo reads REDIS_URL and MONGO_URL)
+            --log-file PATH  where per-player warnings go (default: a file in the temporary directory)
   seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
             --players N (default 300)
   runner    take players from the Redis users queue and run them, until SIGTERM
@@ -41,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
-      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag', 'metrics-port': 'int', storage: 'string' });
+      const args = parseArgs(rest, { players: 'int', ticks: 'int', pool: 'int', quiet: 'flag', 'metrics-port': 'int', storage: 'string', 'log-file': 'string' });
       await runDemo({
         players: (args.players as number | undefined) ?? 300,
         ticks: (args.ticks as number | undefined) ?? 20,
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
         quiet: args.quiet === true,
         ...(args['metrics-port'] !== undefined ? { metricsPort: args['metrics-port'] as number } : {}),
         storage: parseStorageKind(args.storage),
+        ...(args['log-file'] !== undefined ? { logFile: args['log-file'] as string } : {}),
       });
       return 0;
     }

@@ -47,8 +47,9 @@ export class Monitor {
     if (line === null || !this.#take(e.userId)) return;
     const suppressed = this.#buckets.get(e.userId)?.suppressed ?? 0;
     if (suppressed > 0) this.#buckets.get(e.userId)!.suppressed = 0;
+    // The child logger of a player without rooms already carries its userId.
     const fields = {
-      userId: e.userId,
+      ...(e.rooms?.[0] !== undefined ? { userId: e.userId } : {}),
       gameTime: e.gameTime,
       outcome: e.outcome,
       ...(e.skipReason !== undefined ? { skipReason: e.skipReason } : {}),

@@ -68,6 +68,15 @@ describe('Monitor', () => {
     assert.equal(lines[1]?.room, undefined);
   });
 
+  it('names the player once per line, on the room line and on the player line', () => {
+    const raw: string[] = [];
+    const monitor = new Monitor(createSinkLogger('info', (l) => raw.push(l)), { burst: 10, refillPerMinute: 0 });
+    monitor.onTelemetry(event('r', 'scriptError', { rooms: ['W1N1'] }));
+    monitor.onTelemetry(event('p', 'scriptError'));
+    assert.equal(raw.length, 2);
+    for (const line of raw) assert.equal(line.match(/"userId":/g)?.length, 1, line);
+  });
+
   it('takes only well-formed room names from intent keys (player-controlled)', () => {
     assert.deepEqual(roomsOf({ W1N1: {}, notify: [], global: {}, 'Memory={"secret":1}': {}, E10S3: {}, sim: {} }), ['E10S3', 'W1N1', 'sim']);
     assert.equal(roomsOf(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`W${i}N1`, {}]))).length, 16);
