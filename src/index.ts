@@ -7,7 +7,7 @@ export { hasNoNodeSnapshot } from './process-flags.js';
 export { OPTIONS, resolveOptions, type HungWorkerPolicy, type ResolvedOptions, type RuntimeOptions } from './options.js';
 export { ErrorCode, InvalidOptionError, KernelError, MissingNoNodeSnapshotError, StorageError } from './errors.js';
 export { hashModules, isUserId, parseUserId, type CodeHash, type Modules, type ModuleSource, type UserId } from './shared/ids.js';
-export { ColdStartReason, OutcomeKind, SkipReason, isFailure, keepsResults } from './shared/outcome.js';
+export { ColdStartReason, OUTCOME_POLICY, OutcomeKind, SkipReason, isFailure, keepsResults, type OutcomePolicy } from './shared/outcome.js';
 export type { ConsoleCommand, ConsoleLine, CpuLimits, HostBootstrap, MmoCpuRequests, MmoCpuState, PlayerOutput, RunRequest, RunResult } from './shared/protocol.js';
 export { BUCKET_EMPTY_MESSAGE, PENALTY_MESSAGE, type PlayerTickReport, type TickReport } from './coordinator/index.js';
 export { groupIntents, type GroupedIntents, type IntentFieldType, type IntentTable, type ObjectRooms } from './coordinator/index.js';

@@ -1,5 +1,5 @@
 import type { RunRequest, RunResult } from '../shared/protocol.js';
-import { keepsResults } from '../shared/outcome.js';
+import { keepsResults, OUTCOME_POLICY } from '../shared/outcome.js';
 import type { TickCommit, UserRecord, UserUpdate } from '../storage/port.js';
 import { billTick, type CpuSettings } from './cpu.js';
 
@@ -9,7 +9,7 @@ import { billTick, type CpuSettings } from './cpu.js';
  */
 export function commitFor(user: UserRecord, request: RunRequest, result: RunResult, settings: CpuSettings): { commit: TickCommit; usedTime: number } {
   const output = result.output;
-  const ran = result.outcome !== 'workerFailed' && result.outcome !== 'internalError';
+  const ran = OUTCOME_POLICY[result.outcome].ran;
   // Deliberate difference: CPU that really ran is billed on every outcome (the official driver bills
   // nothing on halts, memory-limit disposals and rejected ticks, so such ticks were free).
   const bill = ran ? billTick(user, result.cpu.billedMs, output?.intentsCount ?? 0, settings) : null;

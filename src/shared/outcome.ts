@@ -49,46 +49,39 @@ export const ColdStartReason = {
 } as const;
 export type ColdStartReason = (typeof ColdStartReason)[keyof typeof ColdStartReason];
 
+/** What the kernel does with each outcome: the one place these rules live (every list derives from it). */
+export interface OutcomePolicy {
+  /** The tick's partial results (Memory, segments, intents, console) are saved (F42). */
+  readonly keepsResults: boolean;
+  /** Counts as a failure for the watchdog and the throttle. */
+  readonly isFailure: boolean;
+  /** The worker no longer holds the player's isolate afterwards (the next tick starts cold). */
+  readonly dropsIsolate: boolean;
+  /** Player code ran, so the CPU it used is billed (the kernel bills what ran on every such outcome). */
+  readonly ran: boolean;
+  /** The line the monitor logs for it (rate-limited per player), or null for none. */
+  readonly log: { readonly level: 'warn' | 'error'; readonly message: string } | null;
+}
+
+export const OUTCOME_POLICY = {
+  ok: { keepsResults: true, isFailure: false, dropsIsolate: false, ran: true, log: null },
+  scriptError: { keepsResults: true, isFailure: true, dropsIsolate: false, ran: true, log: { level: 'warn', message: 'player script error' } },
+  timedOut: { keepsResults: true, isFailure: true, dropsIsolate: false, ran: true, log: { level: 'warn', message: 'player script timed out' } },
+  memoryExceeded: { keepsResults: false, isFailure: true, dropsIsolate: true, ran: true, log: { level: 'warn', message: 'player isolate hit its memory limit' } },
+  disposed: { keepsResults: false, isFailure: true, dropsIsolate: true, ran: true, log: { level: 'warn', message: 'player isolate disposed during its tick' } },
+  halted: { keepsResults: false, isFailure: false, dropsIsolate: true, ran: true, log: null },
+  skipped: { keepsResults: false, isFailure: false, dropsIsolate: false, ran: false, log: null },
+  noCode: { keepsResults: false, isFailure: false, dropsIsolate: false, ran: false, log: null },
+  workerFailed: { keepsResults: false, isFailure: true, dropsIsolate: true, ran: false, log: { level: 'error', message: 'system error: the worker running the player failed' } },
+  internalError: { keepsResults: false, isFailure: true, dropsIsolate: false, ran: false, log: { level: 'error', message: 'system error: the kernel failed for this player' } },
+} as const satisfies Record<OutcomeKind, OutcomePolicy>;
+
 /** True when the outcome keeps the tick's partial results (F42). */
 export function keepsResults(kind: OutcomeKind): boolean {
-  switch (kind) {
-    case 'ok':
-    case 'scriptError':
-    case 'timedOut':
-      return true;
-    case 'memoryExceeded':
-    case 'disposed':
-    case 'halted':
-    case 'skipped':
-    case 'noCode':
-    case 'workerFailed':
-    case 'internalError':
-      return false;
-    default: {
-      const never: never = kind;
-      return never;
-    }
-  }
+  return OUTCOME_POLICY[kind].keepsResults;
 }
 
 /** True when the outcome counts as a failure for the watchdog and throttle. */
 export function isFailure(kind: OutcomeKind): boolean {
-  switch (kind) {
-    case 'ok':
-    case 'skipped':
-    case 'noCode':
-    case 'halted':
-      return false;
-    case 'scriptError':
-    case 'timedOut':
-    case 'memoryExceeded':
-    case 'disposed':
-    case 'workerFailed':
-    case 'internalError':
-      return true;
-    default: {
-      const never: never = kind;
-      return never;
-    }
-  }
+  return OUTCOME_POLICY[kind].isFailure;
 }

@@ -1,6 +1,6 @@
 import type { UserId } from '../shared/ids.js';
 import { LruMap } from '../shared/lru.js';
-import type { ColdStartReason, OutcomeKind, SkipReason } from '../shared/outcome.js';
+import { OUTCOME_POLICY, type ColdStartReason, type OutcomeKind, type SkipReason } from '../shared/outcome.js';
 import type { PlayerTickTelemetry } from './events.js';
 
 /** What the main thread knows about one player's isolate, from its telemetry events only. */
@@ -25,8 +25,6 @@ export interface IsolateInfo {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Outcomes after which the worker no longer holds the player's isolate. */
-const DROPS_ISOLATE: ReadonlySet<OutcomeKind> = new Set(['memoryExceeded', 'disposed', 'halted', 'workerFailed']);
 
 /**
  * The per-player table behind `GET /runtime/isolates` and the optional per-player metrics. Bounded
@@ -46,7 +44,7 @@ export class IsolateTable {
       userId: e.userId,
       worker: e.worker ?? prev?.worker ?? null,
       code: e.code ?? prev?.code ?? null,
-      alive: ran ? !DROPS_ISOLATE.has(e.outcome) : (prev?.alive ?? false),
+      alive: ran ? !OUTCOME_POLICY[e.outcome].dropsIsolate : (prev?.alive ?? false),
       lastTick: e.gameTime,
       lastOutcome: e.outcome,
       skipReason: e.skipReason ?? null,

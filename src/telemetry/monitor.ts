@@ -1,5 +1,6 @@
 import { LruMap } from '../shared/lru.js';
 import type { UserId } from '../shared/ids.js';
+import { OUTCOME_POLICY } from '../shared/outcome.js';
 import type { PlayerTickTelemetry } from './events.js';
 import type { Logger } from './logger.js';
 
@@ -108,32 +109,12 @@ export class Monitor {
 }
 
 function describe(e: PlayerTickTelemetry): { level: 'warn' | 'error'; message: string } | null {
-  if (!e.committed && e.outcome !== 'workerFailed' && e.outcome !== 'internalError') {
+  // A system failure already says why nothing was stored; any other uncommitted tick is a storage fault.
+  const own = OUTCOME_POLICY[e.outcome].log;
+  if (!e.committed && own?.level !== 'error') {
     return { level: 'error', message: 'system error: the player tick was not committed (storage)' };
   }
-  switch (e.outcome) {
-    case 'timedOut':
-      return { level: 'warn', message: 'player script timed out' };
-    case 'scriptError':
-      return { level: 'warn', message: 'player script error' };
-    case 'memoryExceeded':
-      return { level: 'warn', message: 'player isolate hit its memory limit' };
-    case 'disposed':
-      return { level: 'warn', message: 'player isolate disposed during its tick' };
-    case 'workerFailed':
-      return { level: 'error', message: 'system error: the worker running the player failed' };
-    case 'internalError':
-      return { level: 'error', message: 'system error: the kernel failed for this player' };
-    case 'ok':
-    case 'skipped':
-    case 'noCode':
-    case 'halted':
-      return null;
-    default: {
-      const never: never = e.outcome;
-      return never;
-    }
-  }
+  return own;
 }
 
 function round(ms: number): number {
