@@ -92,86 +92,63 @@ export interface RuntimeOptions {
   metricsHost?: string;
 }
 
-export interface ResolvedOptions {
-  readonly poolSize: number;
-  readonly memoryLimitMb: number;
-  readonly wasmMemoryLimitMb: number;
-  readonly idleIsolateTtlMs: number;
-  readonly idleSweepIntervalMs: number;
-  readonly cpuMaxPerTick: number;
-  readonly cpuBucketSize: number;
-  readonly batchSize: number;
-  readonly batchesInFlightPerWorker: number;
-  readonly hangTimeoutMs: number;
-  readonly onHungWorker: HungWorkerPolicy;
-  readonly maxAbandonedWorkers: number;
-  readonly quarantineTicks: number;
-  readonly scriptCacheEntries: number;
-  readonly spareIsolates: number;
-  readonly codeCacheMb: number;
-  readonly consoleCommandTimeoutMs: number;
-  readonly maxConsoleKbPerTick: number;
-  readonly shardName: string;
-  readonly mmoCpuApi: boolean;
-  readonly fastTiering: boolean;
-  readonly hostBootstrap: HostBootstrap | undefined;
-  readonly storage: StoragePort | undefined;
-  readonly logger: RuntimeOptions['logger'];
-  readonly onFatal: ((reason: string) => void) | undefined;
-  readonly watchdogThreshold: number;
-  readonly watchdogNotifyGroupMinutes: number;
-  readonly watchdogNotifyCooldownMinutes: number;
-  readonly throttleAfterFailures: number;
-  readonly throttleTicks: number;
-  readonly logBurstPerPlayer: number;
-  readonly logRefillPerMinute: number;
-  readonly telemetryMaxPlayers: number;
-  readonly perPlayerMetrics: boolean;
-  readonly metricsPort: number;
-  readonly metricsHost: string;
-}
+/**
+ * One row of an options table. `unit` and `docDefault` are what the README's options table shows (a test
+ * holds the README and the JSDoc `@default`s to this table); `docDefault` only where the default is computed.
+ */
+type IntSpec = { kind: 'int'; unit: string; min: number; max: number; default: () => number; docDefault?: string };
+type EnumSpec<T extends string> = { kind: 'enum'; unit: string; values: readonly T[]; default: T };
+type StringSpec = { kind: 'string'; unit: string; pattern: RegExp; default: string };
+type BoolSpec = { kind: 'bool'; unit: string; default: boolean };
+export type OptionSpec = IntSpec | EnumSpec<string> | StringSpec | BoolSpec;
 
-type IntSpec = { kind: 'int'; min: number; max: number; default: () => number };
-type EnumSpec<T extends string> = { kind: 'enum'; values: readonly T[]; default: T };
-type StringSpec = { kind: 'string'; pattern: RegExp; default: string };
-type BoolSpec = { kind: 'bool'; default: boolean };
+type ValueOf<S> = S extends { kind: 'int' } ? number : S extends { kind: 'bool' } ? boolean : S extends EnumSpec<infer T> ? T : string;
+type Resolved<Table> = { readonly [K in keyof Table]: ValueOf<Table[K]> };
 
 /** The options table: one row per scalar option, with range and default. */
 export const OPTIONS = {
-  poolSize: { kind: 'int', min: 1, max: 256, default: () => os.availableParallelism() },
-  memoryLimitMb: { kind: 'int', min: 8, max: 4096, default: () => 256 },
-  wasmMemoryLimitMb: { kind: 'int', min: 0, max: 4096, default: () => 64 },
-  idleIsolateTtlMs: { kind: 'int', min: 1000, max: 7 * 24 * 3600_000, default: () => 180_000 },
-  idleSweepIntervalMs: { kind: 'int', min: 100, max: 3600_000, default: () => 60_000 },
-  cpuMaxPerTick: { kind: 'int', min: 1, max: 60_000, default: () => 500 },
-  cpuBucketSize: { kind: 'int', min: 0, max: 10_000_000, default: () => 10_000 },
-  batchSize: { kind: 'int', min: 1, max: 100_000, default: () => 64 },
-  batchesInFlightPerWorker: { kind: 'int', min: 1, max: 64, default: () => 2 },
-  hangTimeoutMs: { kind: 'int', min: 100, max: 600_000, default: () => 5000 },
-  onHungWorker: { kind: 'enum', values: ['exit', 'replace'] as const, default: 'exit' },
-  maxAbandonedWorkers: { kind: 'int', min: 0, max: 1000, default: () => 2 },
-  quarantineTicks: { kind: 'int', min: 0, max: 1_000_000, default: () => 20 },
-  scriptCacheEntries: { kind: 'int', min: 0, max: 1_000_000, default: () => 512 },
-  spareIsolates: { kind: 'int', min: 0, max: 1000, default: () => 2 },
-  codeCacheMb: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
-  consoleCommandTimeoutMs: { kind: 'int', min: 1, max: 60_000, default: () => 250 },
-  maxConsoleKbPerTick: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
-  shardName: { kind: 'string', pattern: /^[A-Za-z0-9_-]{1,64}$/, default: 'shard0' },
-  watchdogThreshold: { kind: 'int', min: 0, max: 1000, default: () => 3 },
-  watchdogNotifyGroupMinutes: { kind: 'int', min: 1, max: 1440, default: () => 15 },
-  watchdogNotifyCooldownMinutes: { kind: 'int', min: 0, max: 1440, default: () => 10 },
-  throttleAfterFailures: { kind: 'int', min: 0, max: 1000, default: () => 5 },
-  throttleTicks: { kind: 'int', min: 0, max: 1_000_000, default: () => 5 },
-  logBurstPerPlayer: { kind: 'int', min: 0, max: 10_000, default: () => 5 },
-  logRefillPerMinute: { kind: 'int', min: 0, max: 100_000, default: () => 2 },
-  telemetryMaxPlayers: { kind: 'int', min: 1, max: 10_000_000, default: () => 10_000 },
-  perPlayerMetrics: { kind: 'bool', default: false },
-  metricsPort: { kind: 'int', min: 0, max: 65_535, default: () => 0 },
+  poolSize: { kind: 'int', unit: 'threads', min: 1, max: 256, default: () => os.availableParallelism(), docDefault: 'os.availableParallelism()' },
+  memoryLimitMb: { kind: 'int', unit: 'MB', min: 8, max: 4096, default: () => 256 },
+  wasmMemoryLimitMb: { kind: 'int', unit: 'MB', min: 0, max: 4096, default: () => 64 },
+  idleIsolateTtlMs: { kind: 'int', unit: 'ms', min: 1000, max: 7 * 24 * 3600_000, default: () => 180_000 },
+  idleSweepIntervalMs: { kind: 'int', unit: 'ms', min: 100, max: 3600_000, default: () => 60_000 },
+  cpuMaxPerTick: { kind: 'int', unit: 'CPU ms', min: 1, max: 60_000, default: () => 500 },
+  cpuBucketSize: { kind: 'int', unit: 'CPU ms', min: 0, max: 10_000_000, default: () => 10_000 },
+  batchSize: { kind: 'int', unit: 'players', min: 1, max: 100_000, default: () => 64 },
+  batchesInFlightPerWorker: { kind: 'int', unit: 'tasks', min: 1, max: 64, default: () => 2 },
+  hangTimeoutMs: { kind: 'int', unit: 'ms', min: 100, max: 600_000, default: () => 5000 },
+  onHungWorker: { kind: 'enum', unit: '', values: ['exit', 'replace'] as const, default: 'exit' },
+  maxAbandonedWorkers: { kind: 'int', unit: 'threads', min: 0, max: 1000, default: () => 2 },
+  quarantineTicks: { kind: 'int', unit: 'ticks', min: 0, max: 1_000_000, default: () => 20 },
+  scriptCacheEntries: { kind: 'int', unit: 'entries', min: 0, max: 1_000_000, default: () => 512 },
+  spareIsolates: { kind: 'int', unit: 'isolates', min: 0, max: 1000, default: () => 2 },
+  codeCacheMb: { kind: 'int', unit: 'MB', min: 1, max: 65_536, default: () => 256 },
+  consoleCommandTimeoutMs: { kind: 'int', unit: 'ms', min: 1, max: 60_000, default: () => 250 },
+  maxConsoleKbPerTick: { kind: 'int', unit: 'KB', min: 1, max: 65_536, default: () => 256 },
+  shardName: { kind: 'string', unit: '', pattern: /^[A-Za-z0-9_-]{1,64}$/, default: 'shard0' },
+  watchdogThreshold: { kind: 'int', unit: 'ticks', min: 0, max: 1000, default: () => 3 },
+  watchdogNotifyGroupMinutes: { kind: 'int', unit: 'min', min: 1, max: 1440, default: () => 15 },
+  watchdogNotifyCooldownMinutes: { kind: 'int', unit: 'min', min: 0, max: 1440, default: () => 10 },
+  throttleAfterFailures: { kind: 'int', unit: 'ticks', min: 0, max: 1000, default: () => 5 },
+  throttleTicks: { kind: 'int', unit: 'ticks', min: 0, max: 1_000_000, default: () => 5 },
+  logBurstPerPlayer: { kind: 'int', unit: 'lines', min: 0, max: 10_000, default: () => 5 },
+  logRefillPerMinute: { kind: 'int', unit: 'lines/min', min: 0, max: 100_000, default: () => 2 },
+  telemetryMaxPlayers: { kind: 'int', unit: 'players', min: 1, max: 10_000_000, default: () => 10_000 },
+  perPlayerMetrics: { kind: 'bool', unit: '', default: false },
+  metricsPort: { kind: 'int', unit: 'port', min: 0, max: 65_535, default: () => 0 },
   // An IPv4/IPv6 literal or a host name; loopback by default so nothing is exposed unless asked.
-  metricsHost: { kind: 'string', pattern: /^[A-Za-z0-9.:_-]{1,255}$/, default: '127.0.0.1' },
-  mmoCpuApi: { kind: 'bool', default: false },
-  fastTiering: { kind: 'bool', default: true },
-} as const satisfies Record<string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec>;
+  metricsHost: { kind: 'string', unit: '', pattern: /^[A-Za-z0-9.:_-]{1,255}$/, default: '127.0.0.1' },
+  mmoCpuApi: { kind: 'bool', unit: '', default: false },
+  fastTiering: { kind: 'bool', unit: '', default: true },
+} as const satisfies { [K in keyof RuntimeOptions]?: OptionSpec };
+
+/** The options after `resolveOptions()`: every table option filled, plus the ones that are objects. */
+export type ResolvedOptions = Resolved<typeof OPTIONS> & {
+  readonly hostBootstrap: HostBootstrap | undefined;
+  readonly storage: StoragePort | undefined;
+  readonly logger: Exclude<RuntimeOptions['logger'], undefined>;
+  readonly onFatal: ((reason: string) => void) | undefined;
+};
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const KNOWN = new Set<string>([...Object.keys(OPTIONS), 'storage', 'logger', 'onFatal', 'hostBootstrap']);
@@ -182,46 +159,7 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
   for (const key of Object.keys(input)) {
     if (!KNOWN.has(key)) throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], 'a known option name');
   }
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(OPTIONS) as [string, IntSpec | EnumSpec<string> | StringSpec | BoolSpec][]) {
-    const value = (input as Record<string, unknown>)[name];
-    switch (spec.kind) {
-      case 'int': {
-        if (value === undefined) {
-          out[name] = spec.default();
-        } else if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
-          throw new InvalidOptionError(name, value, `an integer from ${spec.min} to ${spec.max}`);
-        } else {
-          out[name] = value;
-        }
-        break;
-      }
-      case 'enum': {
-        if (value === undefined) out[name] = spec.default;
-        else if (typeof value !== 'string' || !spec.values.includes(value)) {
-          throw new InvalidOptionError(name, value, `one of ${spec.values.map((v) => `'${v}'`).join(', ')}`);
-        } else out[name] = value;
-        break;
-      }
-      case 'string': {
-        if (value === undefined) out[name] = spec.default;
-        else if (typeof value !== 'string' || !spec.pattern.test(value)) {
-          throw new InvalidOptionError(name, value, `a string matching ${spec.pattern}`);
-        } else out[name] = value;
-        break;
-      }
-      case 'bool': {
-        if (value === undefined) out[name] = spec.default;
-        else if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'true or false');
-        else out[name] = value;
-        break;
-      }
-      default: {
-        const never: never = spec;
-        throw new Error(`unknown option kind ${String(never)}`);
-      }
-    }
-  }
+  const out = resolveTable(OPTIONS, input as Record<string, unknown>);
   const { storage, logger, onFatal, hostBootstrap } = input;
   if (
     hostBootstrap !== undefined &&
@@ -262,34 +200,56 @@ export interface QueueOptions {
   drainTimeoutMs?: number;
 }
 
-export type ResolvedQueueOptions = { readonly [K in keyof QueueOptions]-?: Exclude<QueueOptions[K], undefined> };
+export type ResolvedQueueOptions = Resolved<typeof QUEUE_OPTIONS>;
 
 /** The queue options table: one row per option, with range and default. */
 export const QUEUE_OPTIONS = {
-  name: { kind: 'string', pattern: /^[A-Za-z0-9_.-]{1,64}$/, default: 'usersIvm' },
-  leaseMs: { kind: 'int', min: 100, max: 600_000, default: () => 2000 },
-  stealDelayMs: { kind: 'int', min: 0, max: 600_000, default: () => 500 },
-  resetIntervalMs: { kind: 'int', min: 10, max: 3600_000, default: () => 5000 },
-  fetchPerWorker: { kind: 'int', min: 1, max: 10_000, default: () => 8 },
-  drainTimeoutMs: { kind: 'int', min: 0, max: 3600_000, default: () => 30_000 },
-} as const satisfies Record<keyof QueueOptions, IntSpec | StringSpec>;
+  name: { kind: 'string', unit: '', pattern: /^[A-Za-z0-9_.-]{1,64}$/, default: 'usersIvm' },
+  leaseMs: { kind: 'int', unit: 'ms', min: 100, max: 600_000, default: () => 2000 },
+  stealDelayMs: { kind: 'int', unit: 'ms', min: 0, max: 600_000, default: () => 500 },
+  resetIntervalMs: { kind: 'int', unit: 'ms', min: 10, max: 3600_000, default: () => 5000 },
+  fetchPerWorker: { kind: 'int', unit: 'players', min: 1, max: 10_000, default: () => 8 },
+  drainTimeoutMs: { kind: 'int', unit: 'ms', min: 0, max: 3600_000, default: () => 30_000 },
+} as const satisfies Record<keyof QueueOptions, OptionSpec>;
 
 /** Validates the queue options once; throws `InvalidOptionError` naming the option and the bad value. */
 export function resolveQueueOptions(input: QueueOptions = {}): ResolvedQueueOptions {
-  const out: Record<string, unknown> = {};
+  if (input === null || typeof input !== 'object') throw new InvalidOptionError('queue options', input, 'an object');
   for (const key of Object.keys(input)) {
     if (!(key in QUEUE_OPTIONS)) throw new InvalidOptionError(key, (input as Record<string, unknown>)[key], 'a known queue option name');
   }
-  for (const [name, spec] of Object.entries(QUEUE_OPTIONS) as [string, IntSpec | StringSpec][]) {
-    const value = (input as Record<string, unknown>)[name];
-    if (spec.kind === 'int') {
-      if (value === undefined) out[name] = spec.default();
-      else if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
-        throw new InvalidOptionError(name, value, `an integer from ${spec.min} to ${spec.max}`);
-      } else out[name] = value;
-    } else if (value === undefined) out[name] = spec.default;
-    else if (typeof value !== 'string' || !spec.pattern.test(value)) throw new InvalidOptionError(name, value, `a string matching ${spec.pattern}`);
-    else out[name] = value;
+  return Object.freeze(resolveTable(QUEUE_OPTIONS, input as Record<string, unknown>)) as ResolvedQueueOptions;
+}
+
+/** The one validation loop of both tables: each value checked against its row, defaults filled in. */
+function resolveTable(table: Readonly<Record<string, OptionSpec>>, input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const value = input[name];
+    switch (spec.kind) {
+      case 'int':
+        if (value === undefined) out[name] = spec.default();
+        else if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+          throw new InvalidOptionError(name, value, `an integer from ${spec.min} to ${spec.max}`);
+        } else out[name] = value;
+        break;
+      case 'enum':
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'string' || !spec.values.includes(value)) {
+          throw new InvalidOptionError(name, value, `one of ${spec.values.map((v) => `'${v}'`).join(', ')}`);
+        } else out[name] = value;
+        break;
+      case 'string':
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'string' || !spec.pattern.test(value)) throw new InvalidOptionError(name, value, `a string matching ${spec.pattern}`);
+        else out[name] = value;
+        break;
+      case 'bool':
+        if (value === undefined) out[name] = spec.default;
+        else if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'true or false');
+        else out[name] = value;
+        break;
+    }
   }
-  return Object.freeze(out) as ResolvedQueueOptions;
+  return out;
 }
