@@ -35,6 +35,13 @@ export interface RuntimeOptions {
   maxAbandonedWorkers?: number;
   /** Ticks a player is skipped after its code hung or crashed a worker (the official `skipTicksPenalty`). @default 20 */
   quarantineTicks?: number;
+  /**
+   * File where a player whose run overran every timeout is written synchronously, before anything else
+   * (`SuspectJournal`): a process restarted on the same file quarantines it before it runs again, so a
+   * player whose code crashes the process natively does it at most once. `''` keeps it in memory only.
+   * @default ''
+   */
+  suspectJournal?: string;
   /** Compiled-script cachedData entries kept per worker (LRU, keyed by code hash). @default 512 */
   scriptCacheEntries?: number;
   /**
@@ -106,6 +113,7 @@ export interface ResolvedOptions {
   readonly onHungWorker: HungWorkerPolicy;
   readonly maxAbandonedWorkers: number;
   readonly quarantineTicks: number;
+  readonly suspectJournal: string;
   readonly scriptCacheEntries: number;
   readonly spareIsolates: number;
   readonly codeCacheMb: number;
@@ -156,6 +164,7 @@ export const OPTIONS = {
   codeCacheMb: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
   consoleCommandTimeoutMs: { kind: 'int', min: 1, max: 60_000, default: () => 250 },
   maxConsoleKbPerTick: { kind: 'int', min: 1, max: 65_536, default: () => 256 },
+  suspectJournal: { kind: 'string', pattern: /^[^\0]*$/, default: '' },
   shardName: { kind: 'string', pattern: /^[A-Za-z0-9_-]{1,64}$/, default: 'shard0' },
   watchdogThreshold: { kind: 'int', min: 0, max: 1000, default: () => 3 },
   watchdogNotifyGroupMinutes: { kind: 'int', min: 1, max: 1440, default: () => 15 },
