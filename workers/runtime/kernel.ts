@@ -262,7 +262,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   }
 
   function commands(commandsJson: string): string {
-    if (!active) return stringify({ ran: 0 });
+    if (!active) return '{"ran":0}';
     const list = parse(commandsJson) as { id: string; expression: string; hidden: boolean }[];
     let ran = 0;
     for (const command of list) {
@@ -277,7 +277,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       }
       ran++;
     }
-    return stringify({ ran });
+    // Literal JSON: `stringify` of an object would run a player's `Object.prototype.toJSON` again.
+    return '{"ran":' + ran + '}';
   }
 
   /** The last finished output: a timeout in the microtask checkpoint after `run` must not lose it. */
