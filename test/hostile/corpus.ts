@@ -16,7 +16,7 @@ export interface CorpusCase {
   readonly code: string;
   /** Accepted outcomes of the hostile player's first tick. */
   readonly expect: readonly OutcomeKind[];
-  /** `call`: bounded by the tick's deadline (`tickRunLimitMs`); `hang`: by the worker hang timeout. */
+  /** `call`: bounded by the tick's one deadline (`callTimeoutMs`); `hang`: by the worker hang timeout. */
   readonly limit?: 'call' | 'hang';
   /** Extra wall time allowed over the limit, ms. @default 1000 */
   readonly toleranceMs?: number;
