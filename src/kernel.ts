@@ -1,7 +1,8 @@
 /**
  * Composition root: the only file that wires the rooms together.
  */
-import { TickCoordinator, type TickReport } from './coordinator/index.js';
+import { PENALTY_MESSAGE, TickCoordinator, type TickReport } from './coordinator/index.js';
+import { SuspectJournal } from './coordinator/suspect-journal.js';
 import { ErrorCode, KernelError, MissingNoNodeSnapshotError } from './errors.js';
 import { normaliseRequest, type ExecuteRequest } from './execute-request.js';
 import { applyFastTiering, hasNoNodeSnapshot } from './process-flags.js';
@@ -52,6 +53,8 @@ export class Runtime implements AsyncDisposable {
   readonly #ownsStorage: boolean;
   readonly #throttle: ThrottleRegistry;
   readonly #observability: Observability;
+  /** Players whose run overran every timeout or hung a worker, on disk before anything else (issue 13). */
+  readonly #suspects: SuspectJournal;
   #gameTime: number | null = null;
   /** Set once a hung worker escalated to fatal: `/healthz` answers 503 from then on. */
   #fatal = false;
@@ -65,6 +68,7 @@ export class Runtime implements AsyncDisposable {
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.logger = createLogger(options.logger ?? 'info');
+    this.#suspects = new SuspectJournal(options.suspectJournal === '' ? undefined : options.suspectJournal);
     this.#ownsStorage = options.storage === undefined;
     this.storage = options.storage ?? new MemoryStorage({ shardName: options.shardName });
     this.#bus.on('listener:error', ({ event, error }) => this.logger.error({ event, err: error }, 'telemetry listener threw'));
@@ -122,7 +126,6 @@ export class Runtime implements AsyncDisposable {
         batchSize: options.batchSize,
         batchesInFlightPerWorker: options.batchesInFlightPerWorker,
         hangTimeoutMs: options.hangTimeoutMs,
-        consoleCommandTimeoutMs: options.consoleCommandTimeoutMs,
       },
       { cached: (r) => this.#coordinator.cachedModules(r), load: (r) => this.#coordinator.loadModules(r) },
       {
@@ -135,15 +138,33 @@ export class Runtime implements AsyncDisposable {
           }
           for (const { userId, reason } of worker.recycled) this.#bus.emit('sandbox:recycled', { userId, slot, reason });
           if (worker.threadId !== 0) this.#bus.emit('worker:stats', { slot, threadId, isolates: worker.isolates, rssBytes: worker.rssBytes });
+          for (const r of results) {
+            // Its run came back after all: it only overran (a hung worker's culprit is upgraded to `hung` first).
+            if (this.#suspects.get(r.userId)?.reason === 'overran') this.#suspects.remove(r.userId);
+          }
           if (this.#executeSink) this.#executeSink(results);
           else this.#coordinator.onResults(slot, threadId, results);
+        },
+        overran: (slot, threadId, userId, gameTime, runningMs) => {
+          // Durable first: a native crash can follow within seconds (README "Hung threads").
+          this.#suspects.add(userId, gameTime, 'overran');
+          this.logger.warn({ slot, threadId, userId, gameTime, runningMs }, 'player run overran every timeout; recorded as a suspect');
         },
         hung: (slot, threadId, userId, runningMs) => this.#onHung(slot, threadId, userId, runningMs),
         batchFailed: (slot, threadId, error, players) => this.#observability.monitor.workerError(error, { source: 'batch', slot, threadId, players, gameTime: this.#gameTime }),
         error: (error) => this.logger.error({ err: error }, 'kernel error while handling results'),
       },
     );
-    this.#coordinator = new TickCoordinator(
+    this.#coordinator = this.#createCoordinator(options);
+    for (const suspect of this.#suspects.inherited.values()) {
+      // The previous process on this journal ended while this player's run was overrunning or hung.
+      this.logger.warn({ userId: suspect.userId, gameTime: suspect.gameTime, reason: suspect.reason }, 'suspect of a previous process; quarantined before it runs');
+      this.#coordinator.quarantineBeforeRun(suspect.userId);
+    }
+  }
+
+  #createCoordinator(options: ResolvedOptions): TickCoordinator {
+    return new TickCoordinator(
       this.storage,
       {
         slotOf: (userId) => this.#placement.slotOf(userId),
@@ -165,6 +186,7 @@ export class Runtime implements AsyncDisposable {
           this.#bus.emit('player:quarantined', { userId, ticks, reason });
           this.#throttle.quarantined(userId, gameTime, ticks);
         },
+        quarantineCommitted: (userId) => this.#suspects.remove(userId),
         log: (level, message, fields) => this.logger[level](fields, message),
       },
       {
@@ -172,6 +194,11 @@ export class Runtime implements AsyncDisposable {
         takeColdStart: (userId) => this.#observability.watchdog.takeColdStart(userId),
       },
     );
+  }
+
+  /** Suspects on the journal: players being watched or quarantined because their run overran or hung a worker. */
+  suspects(): { userId: UserId; gameTime: number | null; reason: 'overran' | 'hung' }[] {
+    return this.#suspects.list().map(({ userId, gameTime, reason }) => ({ userId, gameTime, reason }));
   }
 
   /** Resolves once every worker thread is running. */
@@ -281,6 +308,12 @@ export class Runtime implements AsyncDisposable {
       try {
         const bySlot = new Map<number, RunRequest[]>();
         for (const r of normalised) {
+          if (this.#suspects.inherited.has(r.userId)) {
+            // The previous process ended while running this player: it does not run again here; the
+            // host sees the penalty message once and applies its own quarantine.
+            byUser.set(r.userId, suspectSkipped(r));
+            continue;
+          }
           const slot = this.#placement.slotOf(r.userId);
           // Appended in place: copying the list per player made a large execute() quadratic.
           const list = bySlot.get(slot);
@@ -291,6 +324,10 @@ export class Runtime implements AsyncDisposable {
         await this.#dispatcher.drain();
       } finally {
         this.#executeSink = null;
+      }
+      for (const r of byUser.values()) {
+        // Told to the host (a skip or `workerFailed`): its own store takes it from here.
+        if (r.outcome === 'skipped' || r.outcome === 'workerFailed') this.#suspects.remove(r.userId);
       }
       if (this.#hungThisTick) this.#escalate();
       return normalised.map((r) => byUser.get(r.userId)!);
@@ -310,11 +347,14 @@ export class Runtime implements AsyncDisposable {
   }
 
   #onHung(slot: number, threadId: number, userId: UserId | null, runningMs: number): void {
+    if (userId !== null) this.#suspects.add(userId, this.#gameTime, 'hung');
     this.#abandoned++;
     this.#hungThisTick = true;
     this.logger.error({ slot, threadId, userId, runningMs }, 'worker thread hung; replacing it');
     this.#bus.emit('worker:hung', { slot, threadId, userId, runningMs });
-    if (userId !== null) this.#coordinator.quarantine(userId);
+    // Only a tick applies the store's quarantine; `execute()` reports the culprit as `workerFailed` and
+    // the host applies its own penalty.
+    if (userId !== null && this.#executeSink === null) this.#coordinator.quarantine(userId);
   }
 
   /** After a tick that hung a worker has settled: exit (default) or keep going with the replacement. */
@@ -348,4 +388,15 @@ export class Runtime implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+function suspectSkipped(request: RunRequest): RunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome: 'skipped',
+    errors: [PENALTY_MESSAGE],
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+  };
 }

@@ -35,6 +35,13 @@ export interface RuntimeOptions {
   maxAbandonedWorkers?: number;
   /** Ticks a player is skipped after its code hung or crashed a worker (the official `skipTicksPenalty`). @default 20 */
   quarantineTicks?: number;
+  /**
+   * File where a player whose run overran every timeout is written synchronously, before anything else
+   * (`SuspectJournal`): a process restarted on the same file quarantines it before it runs again, so a
+   * player whose code crashes the process natively does it at most once. `''` keeps it in memory only.
+   * @default ''
+   */
+  suspectJournal?: string;
   /** Compiled-script cachedData entries kept per worker (LRU, keyed by code hash). @default 512 */
   scriptCacheEntries?: number;
   /**
@@ -120,6 +127,7 @@ export const OPTIONS = {
   onHungWorker: { kind: 'enum', unit: '', values: ['exit', 'replace'] as const, default: 'exit' },
   maxAbandonedWorkers: { kind: 'int', unit: 'threads', min: 0, max: 1000, default: () => 2 },
   quarantineTicks: { kind: 'int', unit: 'ticks', min: 0, max: 1_000_000, default: () => 20 },
+  suspectJournal: { kind: 'string', unit: 'path', pattern: /^[^\0]*$/, default: '' },
   scriptCacheEntries: { kind: 'int', unit: 'entries', min: 0, max: 1_000_000, default: () => 512 },
   spareIsolates: { kind: 'int', unit: 'isolates', min: 0, max: 1000, default: () => 2 },
   codeCacheMb: { kind: 'int', unit: 'MB', min: 1, max: 65_536, default: () => 256 },

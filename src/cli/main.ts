@@ -26,6 +26,8 @@ commands:
             --lease-ms N  --steal-delay-ms N  --fetch-per-worker N  --drain-timeout-ms N
             --storage memory|redis+mongo (default memory)  --sample-players N (memory only)
             --mongo URL (redis+mongo; default MONGO_URL; the store uses the queue's Redis)
+            --suspect-journal FILE  players whose run overran are written here first; after a crash and
+                                    restart on the same file they are quarantined before they run again
   main-loop enqueue each tick's players on the Redis users queue and wait for the runners
             --redis URL  --ticks N (default 10)  --start-tick N (default 1)  --min-tick-ms N (default 1000)
             --queue NAME  --lease-ms N  --reset-interval-ms N (default 5000)
@@ -60,12 +62,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'runner': {
-      const args = parseArgs(rest, { ...QUEUE_ARGS, pool: 'int', 'runner-id': 'string', 'steal-delay-ms': 'int', 'fetch-per-worker': 'int', 'drain-timeout-ms': 'int' });
+      const args = parseArgs(rest, { ...QUEUE_ARGS, pool: 'int', 'runner-id': 'string', 'steal-delay-ms': 'int', 'fetch-per-worker': 'int', 'drain-timeout-ms': 'int', 'suspect-journal': 'string' });
       const redis = redisUrl(args);
       await runRunner({
         redisUrl: redis,
         ...(args['runner-id'] !== undefined ? { runnerId: args['runner-id'] as string } : {}),
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
+        ...(args['suspect-journal'] !== undefined ? { suspectJournal: args['suspect-journal'] as string } : {}),
         storage: storageChoice(args, redis),
         queue: {
           ...queueArgs(args),

@@ -50,6 +50,8 @@ export interface RunnerCommand {
   readonly redisUrl: string;
   readonly runnerId?: string;
   readonly poolSize?: number;
+  /** The runtime's `suspectJournal`: a player that crashed this runner is quarantined after its restart. */
+  readonly suspectJournal?: string;
   readonly storage: StorageChoice;
   readonly queue: QueueOptions;
 }
@@ -58,7 +60,11 @@ export interface RunnerCommand {
 export async function runRunner(command: RunnerCommand): Promise<void> {
   const options = resolveQueueOptions(command.queue);
   const storage = await openStorage(command.storage);
-  const runtime = await createRuntime({ storage, ...(command.poolSize !== undefined ? { poolSize: command.poolSize } : {}) }).catch(async (error: unknown) => {
+  const runtime = await createRuntime({
+    storage,
+    ...(command.poolSize !== undefined ? { poolSize: command.poolSize } : {}),
+    ...(command.suspectJournal !== undefined ? { suspectJournal: command.suspectJournal } : {}),
+  }).catch(async (error: unknown) => {
     await storage[Symbol.asyncDispose]();
     throw error;
   });

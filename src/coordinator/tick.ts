@@ -5,7 +5,7 @@ import type { ColdStartReason, OutcomeKind, SkipReason } from '../shared/outcome
 import type { RunRequest, RunResult } from '../shared/protocol.js';
 import type { LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord } from '../storage/port.js';
 import type { PlayerTickTelemetry, TickSummary } from '../telemetry/events.js';
-import { cpuGate, type CpuSettings } from './cpu.js';
+import { cpuGate, PENALTY_MESSAGE, type CpuSettings } from './cpu.js';
 import { commitFor } from './results.js';
 import { notRunEvent, ranEvent } from './telemetry.js';
 import { invalidContext, invalidModules } from './validate.js';
@@ -45,6 +45,8 @@ export interface TickSettings extends CpuSettings {
 export interface TickHooks {
   telemetry(event: PlayerTickTelemetry): void;
   quarantined(userId: UserId, ticks: number, reason: string, gameTime: number): void;
+  /** A player's quarantine is durably in the store (its suspect entry may go). */
+  quarantineCommitted?(userId: UserId): void;
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
 }
 
@@ -88,6 +90,8 @@ export class TickCoordinator {
   readonly #codes: LruMap<CodeHash, Modules>;
   readonly #knownCode = new Map<UserId, { hash: CodeHash; timestamp: number }>();
   readonly #quarantine = new Set<UserId>();
+  /** Suspects to skip with the penalty before they run again (a process ended while running them). */
+  readonly #quarantineFirst = new Set<UserId>();
   #pending = new Map<UserId, Pending>();
   #coldStart: ReadonlyMap<UserId, ColdStartReason> = new Map();
 
@@ -115,6 +119,15 @@ export class TickCoordinator {
   /** The culprit of a hung or crashed worker: skipped with the official penalty message for N ticks. */
   quarantine(userId: UserId): void {
     this.#quarantine.add(userId);
+  }
+
+  /**
+   * A player that must not run again before its quarantine is in the store: its next tick is skipped
+   * with the official penalty (`skipTicksPenalty = quarantineTicks`) without running it.
+   */
+  quarantineBeforeRun(userId: UserId): void {
+    if (this.#settings.quarantineTicks > 0) this.#quarantineFirst.add(userId);
+    else this.#hooks.quarantineCommitted?.(userId);
   }
 
   async runTick(gameTime: number, onStart: (players: number) => void): Promise<TickReport> {
@@ -160,7 +173,7 @@ export class TickCoordinator {
       }
       const loadMs = performance.now() - t0;
       const skipped: TickCommit[] = [];
-      const skippedReports: { userId: UserId; reason: SkipReason; errors: string[]; limits: UserRecord }[] = [];
+      const skippedReports: { userId: UserId; reason: SkipReason; errors: string[]; limits: UserRecord; quarantined?: true }[] = [];
       const bySlot = new Map<number, RunRequest[]>();
       for (const userId of chunk) {
         const result = loaded.get(userId) ?? { ok: false as const, error: `no data for user ${userId}`, publish: false };
@@ -178,6 +191,12 @@ export class TickCoordinator {
           this.#hooks.log('warn', 'player data from storage is invalid', { userId, gameTime, error: invalid.error });
           skipped.push({ userId, gameTime, user: {}, console: null, errors: [invalid.error], consumedCommands: [] });
           reports.push(this.#report(gameTime, userId, invalid.outcome, [invalid.error], context.user, false, loadMs));
+          continue;
+        }
+        if (this.#quarantineFirst.has(userId)) {
+          const user = { lastUsedCpu: 0, lastUsedDirtyTime: 0, skipTicksPenalty: this.#settings.quarantineTicks };
+          skipped.push({ userId, gameTime, user, console: null, errors: [PENALTY_MESSAGE], consumedCommands: [] });
+          skippedReports.push({ userId, reason: 'penalty', errors: [PENALTY_MESSAGE], limits: context.user, quarantined: true });
           continue;
         }
         const request = this.#prepare(gameTime, context);
@@ -269,6 +288,7 @@ export class TickCoordinator {
   async #persist(slot: number, threadId: number, results: readonly RunResult[], reports: PlayerTickReport[]): Promise<void> {
     const commits: TickCommit[] = [];
     const meta: { pending: Pending; result: RunResult; usedTime: number }[] = [];
+    const quarantined: UserId[] = [];
     for (const original of results) {
       let result = original;
       const pending = this.#pending.get(result.userId);
@@ -288,6 +308,7 @@ export class TickCoordinator {
       const { usedTime } = built;
       if (this.#quarantine.delete(result.userId) && this.#settings.quarantineTicks > 0) {
         commit = { ...commit, user: { ...commit.user, skipTicksPenalty: this.#settings.quarantineTicks } };
+        quarantined.push(result.userId);
         this.#hooks.quarantined(result.userId, this.#settings.quarantineTicks, result.outcome, pending.request.gameTime);
       }
       commits.push(commit);
@@ -296,6 +317,11 @@ export class TickCoordinator {
     const t0 = performance.now();
     const report = await this.#commit(commits);
     const persistMs = performance.now() - t0;
+    for (const userId of quarantined) {
+      // Not in the store: skipped before it runs next time, until the store has the penalty.
+      if (report.has(userId)) this.#hooks.quarantineCommitted?.(userId);
+      else this.#quarantineFirst.add(userId);
+    }
     for (const { pending, result, usedTime } of meta) {
       const committed = report.has(result.userId);
       const { request } = pending;
@@ -318,7 +344,7 @@ export class TickCoordinator {
   async #commitSkipped(
     gameTime: number,
     commits: TickCommit[],
-    skipped: { userId: UserId; reason: SkipReason; errors: string[]; limits: UserRecord }[],
+    skipped: { userId: UserId; reason: SkipReason; errors: string[]; limits: UserRecord; quarantined?: true }[],
     loadMs: number,
     reports: PlayerTickReport[],
   ): Promise<void> {
@@ -327,6 +353,10 @@ export class TickCoordinator {
     const persistMs = performance.now() - t0;
     for (const s of skipped) {
       const committed = done.has(s.userId);
+      if (s.quarantined && committed && this.#quarantineFirst.delete(s.userId)) {
+        this.#hooks.quarantined(s.userId, this.#settings.quarantineTicks, 'suspect', gameTime);
+        this.#hooks.quarantineCommitted?.(s.userId);
+      }
       reports.push({ ...this.#report(gameTime, s.userId, 'skipped', s.errors, s.limits, committed, loadMs, persistMs, s.reason), skipReason: s.reason });
     }
   }

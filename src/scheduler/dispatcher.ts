@@ -1,6 +1,6 @@
 import type { Modules, UserId } from '../shared/ids.js';
 import type { BatchResult, BatchTask, RunRequest, RunResult } from '../shared/protocol.js';
-import { callTimeoutMs } from '../shared/protocol.js';
+import { tickRunLimitMs } from '../shared/protocol.js';
 
 /** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `kernel.ts`). */
 export interface BatchRunner {
@@ -22,12 +22,17 @@ export interface DispatchSettings {
   readonly batchSize: number;
   readonly batchesInFlightPerWorker: number;
   readonly hangTimeoutMs: number;
-  readonly consoleCommandTimeoutMs: number;
 }
 
 export interface DispatchHooks {
   /** A batch finished; results arrive in batches so persistence starts before the tick is over. */
   results(slot: number, threadId: number, results: readonly RunResult[], worker: BatchResult['worker']): void;
+  /**
+   * A player's run outlived every timeout the sandbox gave it (`tickRunLimitMs` + `OVERRUN_MARGIN_MS`),
+   * well before the worker counts as hung: the runtime records the suspect durably here, because a
+   * native crash may end the process before the hang is declared.
+   */
+  overran?(slot: number, threadId: number, userId: UserId, gameTime: number, runningMs: number): void;
   /** A worker stopped answering while running `userId` (null when unknown). */
   hung(slot: number, threadId: number, userId: UserId | null, runningMs: number): void;
   /** A batch task failed (the worker crashed, threw outside a player, or was replaced after a hang). */
@@ -45,6 +50,11 @@ interface Item {
 /** A player whose worker failed twice in one tick is not retried again that tick. */
 const MAX_ATTEMPTS = 2;
 const HANG_CHECK_MS = 100;
+/**
+ * Wall time a run may take past its limit before it is recorded as a suspect: V8 needs a few ms to stop
+ * at a timeout (more on a loaded machine), and a false suspect costs one small file write.
+ */
+export const OVERRUN_MARGIN_MS = 250;
 
 /**
  * Sends players to their slot's worker in batches (one Piscina task per batch, never per player),
@@ -65,6 +75,8 @@ export class Dispatcher {
   /** Players whose isolates must be disposed by a slot's worker with its next batch. */
   readonly #dispose: Set<UserId>[];
   readonly #hungBatches = new Map<number, number>();
+  /** Batch id -> index of the player already reported as overrunning in it. */
+  readonly #overran = new Map<number, number>();
   #batchSeq = 0;
   #pending = 0;
   #idle: (() => void)[] = [];
@@ -144,6 +156,7 @@ export class Dispatcher {
 
   #onBatch(slot: number, batchId: number, items: Item[], batch: BatchResult): void {
     this.#inFlight[slot]!.delete(batchId);
+    this.#overran.delete(batchId);
     const done: RunResult[] = [];
     const retry: Item[] = [];
     batch.results.forEach((result, i) => {
@@ -187,6 +200,7 @@ export class Dispatcher {
 
   #onBatchFailed(slot: number, batchId: number, items: Item[], error: unknown): void {
     this.#inFlight[slot]!.delete(batchId);
+    this.#overran.delete(batchId);
     try {
       this.#hooks.batchFailed?.(slot, this.#runner.threadId(slot), error, items.length);
     } catch (hookError) {
@@ -237,10 +251,17 @@ export class Dispatcher {
       const items = this.#inFlight[slot]!.get(running.batchId);
       const item = items?.[running.playerIndex];
       if (item === undefined) continue;
-      const limit =
-        this.#settings.hangTimeoutMs + 2 * callTimeoutMs(item.request.cpu.tickLimit) + this.#settings.consoleCommandTimeoutMs;
+      const runLimit = tickRunLimitMs(item.request.cpu.tickLimit);
       const runningMs = now - running.startedAt;
-      if (runningMs <= limit) continue;
+      if (runningMs > runLimit + OVERRUN_MARGIN_MS && this.#overran.get(running.batchId) !== running.playerIndex) {
+        this.#overran.set(running.batchId, running.playerIndex);
+        try {
+          this.#hooks.overran?.(slot, this.#runner.threadId(slot), item.request.userId, item.request.gameTime, runningMs);
+        } catch (error) {
+          this.#hooks.error(error);
+        }
+      }
+      if (runningMs <= this.#settings.hangTimeoutMs + runLimit) continue;
       this.#hungBatches.set(running.batchId, running.playerIndex);
       this.#hooks.hung(slot, this.#runner.threadId(slot), item.request.userId, runningMs);
       this.#runner.replace(slot);

@@ -213,7 +213,22 @@ export interface WorkerConfig {
   readonly heartbeat: SharedArrayBuffer;
 }
 
-/** Per-call timeout of player code: `max(30, tickLimit + 5)` ms (F22). */
+/**
+ * The tick's budget of player code: `max(30, tickLimit + 5)` ms (F22). Every timed call of one player's
+ * tick (the loop, console commands, collecting the results) shares this one deadline.
+ */
 export function callTimeoutMs(tickLimit: number): number {
   return Math.max(30, Math.ceil(tickLimit) + 5);
+}
+
+/**
+ * The least time collecting a tick's results (`finish`: Memory serialisation, segments) is given when
+ * the loop left less, e.g. after the loop timed out. With `callTimeoutMs`, it bounds a tick's run:
+ * `callTimeoutMs(tickLimit) + FINISH_GRACE_MS` plus the time V8 takes to stop at a timeout.
+ */
+export const FINISH_GRACE_MS = 20;
+
+/** Wall time past which a player's run has overrun every timeout the sandbox gave it (`tickRunLimitMs`). */
+export function tickRunLimitMs(tickLimit: number): number {
+  return callTimeoutMs(tickLimit) + FINISH_GRACE_MS;
 }

@@ -16,10 +16,8 @@ export interface CorpusCase {
   readonly code: string;
   /** Accepted outcomes of the hostile player's first tick. */
   readonly expect: readonly OutcomeKind[];
-  /** `call`: bounded by the per-call timeout (`budget` calls per tick); `hang`: by the worker hang timeout. */
+  /** `call`: bounded by the tick's one deadline (`callTimeoutMs`); `hang`: by the worker hang timeout. */
   readonly limit?: 'call' | 'hang';
-  /** Timed calls the tick may use up (the loop, then collecting results again after a timeout). @default 1 */
-  readonly budget?: number;
   /** Extra wall time allowed over the limit, ms. @default 1000 */
   readonly toleranceMs?: number;
   /** Raw Memory seeded for the hostile player, and one active segment 0. */
@@ -72,8 +70,11 @@ export const CORPUS: readonly CorpusCase[] = [
   { name: 'throwProxiedError', category: 'getter trap', code: loop(`throw new Proxy(new Error('x'), { get(t, k) { if (k === 'stack') { ${SPIN} } return t[k]; } });`), expect: ['timedOut'] },
   { name: 'exportsLoopGetter', category: 'getter trap', code: `module.exports = { get loop() { ${SPIN} } };`, expect: ['timedOut'] },
   { name: 'returnLoopingGetter', category: 'getter trap', code: loop(`return { get x() { ${SPIN} }, toJSON() { ${SPIN} } };`), expect: ['ok'] },
-  { name: 'memoryGetter', category: 'getter trap', code: loop(`Memory.trap = { get x() { ${SPIN} } };`), expect: ['timedOut'], budget: 2 },
-  { name: 'memoryProxy', category: 'getter trap', code: loop(`Memory.trap = new Proxy({}, { ownKeys() { ${SPIN} } });`), expect: ['timedOut'], budget: 2 },
+  { name: 'memoryGetter', category: 'getter trap', code: loop(`Memory.trap = { get x() { ${SPIN} } };`), expect: ['timedOut'] },
+  { name: 'memoryProxy', category: 'getter trap', code: loop(`Memory.trap = new Proxy({}, { ownKeys() { ${SPIN} } });`), expect: ['timedOut'] },
+  // Issue 13: a loop inside `finish` (Memory serialisation) used to get a second whole timeout.
+  { name: 'finishToJsonLoop', category: 'getter trap', code: loop(`Object.prototype.toJSON = function () { ${SPIN} }; Memory.x = { a: 1 };`), expect: ['timedOut'] },
+  { name: 'finishParsedProxy', category: 'getter trap', code: loop(`RawMemory._parsed = new Proxy({}, { ownKeys() { ${SPIN} }, get() { ${SPIN} } });`), expect: ['timedOut'] },
   { name: 'consoleToString', category: 'getter trap', code: loop(`console.log({ toString() { ${SPIN} } });`), expect: ['timedOut'] },
   { name: 'intentsProxy', category: 'getter trap', code: loop(`Game.notify(new Proxy({}, { get() { ${SPIN} } }));`), expect: ['timedOut'] },
   // ---- JSON keys that pollute prototypes (R6, R34) ----

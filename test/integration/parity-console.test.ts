@@ -62,11 +62,12 @@ describe('player runtime parity: console, console commands, visuals (F21, F38, F
     assert.deepEqual(r.output?.consumedCommands, ['a', 'b']);
   });
 
-  it('runs console commands after a loop that timed out (F21, deliberate fix)', async () => {
+  it('keeps console commands queued after a loop that used the whole tick deadline (F21, issue 13)', async () => {
     const r = await tickOnce(runtime(), loop(`for (;;) {}`), { cpu: { tickLimit: 20 }, consoleCommands: [command('c', `'after the timeout'`)] });
     assert.equal(r.outcome, 'timedOut');
     assert.deepEqual(r.errors, ['Script execution timed out.']);
-    assert.deepEqual(r.output?.console.results, ['after the timeout']);
+    assert.deepEqual(r.output?.console.results, []);
+    assert.deepEqual(r.output?.consumedCommands, [], 'not consumed: the host keeps it for the next tick');
   });
 
   it('stops a console command at its own timeout; commands after it stay queued (F21, deliberate fix)', async () => {

@@ -40,6 +40,7 @@ describe('resolveOptions', () => {
     ['memoryLimitMb', '256', /Invalid option memoryLimitMb: "256"/],
     ['onHungWorker', 'restart', /Invalid option onHungWorker: "restart" \(expected one of 'exit', 'replace'\)/],
     ['shardName', 'bad name!', /Invalid option shardName: "bad name!"/],
+    ['suspectJournal', 5, /Invalid option suspectJournal: 5/],
     ['logger', 'loud', /Invalid option logger: "loud"/],
     ['storage', {}, /Invalid option storage/],
     ['poolSzie', 2, /Invalid option poolSzie: 2 \(expected a known option name\)/],

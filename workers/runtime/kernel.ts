@@ -127,6 +127,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   };
   /** True between `tick` and `finish`. */
   let active = false;
+  /** True once `finish` has started in the current tick. */
+  let finishing = false;
   const intents = makeIntents(pristine);
   const arrayPrototype = Array.prototype;
   const noSegments = pristine.freeze(create(null)) as Record<string, string>;
@@ -212,6 +214,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     s.startCpu = hooks.tick !== undefined || hooks.playerSandbox !== undefined ? nowCpu() : 0;
     s.mmo = {};
     active = true;
+    finishing = false;
     intents.reset();
     const registry = intents as IntentRegistry;
     // F14: Game, RawMemory, console and the Memory getter are new objects every tick; globals persist.
@@ -259,7 +262,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   }
 
   function commands(commandsJson: string): string {
-    if (!active) return stringify({ ran: 0 });
+    if (!active) return '{"ran":0}';
     const list = parse(commandsJson) as { id: string; expression: string; hidden: boolean }[];
     let ran = 0;
     for (const command of list) {
@@ -274,7 +277,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       }
       ran++;
     }
-    return stringify({ ran });
+    // Literal JSON: `stringify` of an object would run a player's `Object.prototype.toJSON` again.
+    return '{"ran":' + ran + '}';
   }
 
   /** The last finished output: a timeout in the microtask checkpoint after `run` must not lose it. */
@@ -282,10 +286,18 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
 
   function finish(): string {
     if (!active) {
-      const out = lastOutput ?? `${stringify({ error: 'no tick in progress' })}\n0`;
+      // Literal JSON: `stringify` of an object would call a player's `Object.prototype.toJSON`.
+      const out = lastOutput ?? '{"error":"no tick in progress"}\n0';
       lastOutput = null;
       return out;
     }
+    if (finishing) {
+      // The previous `finish` of this tick was stopped (a timeout in Memory serialisation, a getter or
+      // a proxy trap): it is not run again, so player code gets no second timeout in one tick.
+      active = false;
+      return '{"error":"results could not be collected in time"}\n0';
+    }
+    finishing = true;
     const payload = s.payload;
     // F29: serialise only when Memory was parsed (or `_parsed` assigned), with the pristine JSON.stringify.
     const parsed = s.rawMemory._parsed;

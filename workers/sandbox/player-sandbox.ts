@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
-import { callTimeoutMs, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
+import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
 import type { RarePayload, TickArgs } from '../runtime/kernel.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
@@ -182,7 +182,6 @@ export class PlayerSandbox {
     this.lastUsed = Date.now();
     this.#haltRequested = false;
     const { clock } = this.#settings;
-    const timeout = callTimeoutMs(request.cpu.tickLimit);
     const args = tickArgs(request);
     const errors: string[] = [...notices];
     let outcome: RunResult['outcome'] = 'ok';
@@ -191,31 +190,41 @@ export class PlayerSandbox {
     const reported0 = this.#isolate.cpuTime;
     const wall0 = performance.now();
     const cpu0 = clock.now();
+    // One deadline for the whole tick (issue 13): each timed call gets what is left of it, so a timeout
+    // in one call never buys a fresh timeout for the next. isolated-vm reads a timeout of 0 as none.
+    const deadline = wall0 + callTimeoutMs(request.cpu.tickLimit);
+    const left = (): number => Math.ceil(deadline - performance.now());
+    const timeout = (): number => Math.max(1, left());
+    // Collecting results always gets at least the grace: a loop that used its whole budget still has
+    // its partial results saved (F22/F42), within the stated overshoot.
+    const finishTimeout = (): number => Math.max(FINISH_GRACE_MS, left());
     try {
       if (request.consoleCommands.length === 0) {
-        const { json, memory } = splitMemory(this.#received(this.#refs.run.applySync(undefined, args, { timeout })));
+        const { json, memory } = splitMemory(this.#received(this.#refs.run.applySync(undefined, args, { timeout: timeout() })));
         const result = JSON.parse(json) as { tick?: { status?: unknown }; output?: unknown } | null;
         if (result?.tick?.status === 'error') outcome = 'scriptError';
         output = this.#accept(withMemory(result?.output, memory), (f) => (failure ??= f));
       } else {
-        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, args, { timeout })) as { status?: unknown } | null);
+        const status = this.#call(() => JSON.parse(this.#refs.tick.applySync(undefined, args, { timeout: timeout() })) as { status?: unknown } | null);
         if ('failure' in status) failure = status.failure;
         else if (status.value?.status === 'error') outcome = 'scriptError';
-        if (failure === undefined || failure.kind === 'timedOut') {
-          // Console commands run even when the loop threw or timed out, under their own timeout.
+        // Console commands run after the loop, even when it threw, within what is left of the tick's
+        // deadline. Commands that do not start stay queued (only started ones are reported consumed).
+        if ((failure === undefined || failure.kind === 'timedOut') && left() > 0) {
+          const commandsTimeout = Math.min(this.#settings.consoleCommandTimeoutMs, timeout());
           const commands = JSON.stringify(request.consoleCommands);
-          const ran = this.#call(() =>
-            this.#refs.commands.applySync(undefined, [commands], { timeout: this.#settings.consoleCommandTimeoutMs }),
-          );
+          const ran = this.#call(() => this.#refs.commands.applySync(undefined, [commands], { timeout: commandsTimeout }));
           if ('failure' in ran && ran.failure.kind !== 'timedOut') failure = ran.failure;
-          else if ('failure' in ran) errors.push(`Console command timed out after ${this.#settings.consoleCommandTimeoutMs} ms`);
+          else if ('failure' in ran) errors.push(`Console command timed out after ${commandsTimeout} ms`);
         }
-        if (failure === undefined || failure.kind === 'timedOut') output = this.#finish(timeout, (f) => (failure ??= f));
+        if (failure === undefined || failure.kind === 'timedOut') output = this.#finish(finishTimeout(), (f) => (failure ??= f));
       }
     } catch (e) {
       failure = classifyError(e, this.#isolate.isDisposed, this.#haltRequested);
       // F22/F42: after a timeout of the loop, the tick's partial results are still collected and saved.
-      if (failure.kind === 'timedOut') output = this.#finish(timeout, () => undefined);
+      // If the timeout struck inside `finish` itself, the in-isolate `finish` answers without running
+      // anything again (it never runs player code twice in one tick).
+      if (failure.kind === 'timedOut') output = this.#finish(finishTimeout(), () => undefined);
     }
     // Player stacks are mapped to the player's own sources when the bundle ships source maps. Parsing a
     // map (once per bundle) is the player's work, so it is inside the billed region.
