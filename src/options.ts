@@ -64,7 +64,7 @@ export interface RuntimeOptions {
    * Sets the V8 flags `--always-sparkplug --no-lazy-feedback-allocation` process-wide at the first
    * `createRuntime()`. The kernel's in-isolate runtime runs once per player per tick in every isolate,
    * each with its own JIT state, so it never warms up; baseline-compiling it at once roughly halves the
-   * per-tick cost of a trivial player (measured, see README "Benchmarks"). @default true
+   * per-tick cost of a trivial player (measured, see benchmarks/README.md). @default true
    */
   fastTiering?: boolean;
   /** The host game layer: trusted code evaluated once per isolate before the player's code (see `HostBootstrap`). @default none */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { OPTIONS, QUEUE_OPTIONS, type OptionSpec } from '../../src/options.js';
 
 const root = new URL('../../../', import.meta.url);
-const README = readFileSync(new URL('README.md', root), 'utf8');
+const DOCS = { runtime: readFileSync(new URL('README.md', root), 'utf8'), queue: readFileSync(new URL('docs/runners.md', root), 'utf8') };
 const SOURCE = readFileSync(new URL('src/options.ts', root), 'utf8');
 
 /** The default as the README and the JSDoc spell it. */
@@ -20,10 +20,10 @@ function shown(spec: OptionSpec): string {
   }
 }
 
-/** README rows `| \`name\` | unit | default | ... |`, default without its backquotes. */
-function readmeRows(): Map<string, { unit: string; default: string }> {
+/** Table rows `| \`name\` | unit | default | ... |` of a page, default without its backquotes. */
+function readmeRows(page: string): Map<string, { unit: string; default: string }> {
   const rows = new Map<string, { unit: string; default: string }>();
-  for (const line of README.split('\n')) {
+  for (const line of page.split('\n')) {
     const m = /^\| `(\w+)` \|([^|]*)\|([^|]*)\|/.exec(line);
     if (m) rows.set(m[1]!, { unit: m[2]!.trim(), default: m[3]!.trim().replace(/^`(.*)`$/, '$1') });
   }
@@ -38,15 +38,15 @@ function jsdocDefaults(): Map<string, string> {
 }
 
 describe('the options tables and their documentation', () => {
-  for (const [table, specs] of [['runtime', OPTIONS], ['queue', QUEUE_OPTIONS]] as const) {
-    it(`README and JSDoc give each ${table} option the table's unit and default`, () => {
-      const rows = readmeRows();
+  for (const [table, specs, page] of [['runtime', OPTIONS, 'README.md'], ['queue', QUEUE_OPTIONS, 'docs/runners.md']] as const) {
+    it(`${page} and the JSDoc give each ${table} option the table's unit and default`, () => {
+      const rows = readmeRows(DOCS[table]);
       const docs = jsdocDefaults();
       for (const [name, spec] of Object.entries(specs) as [string, OptionSpec][]) {
         const row = rows.get(name);
-        assert.ok(row, `README has no row for ${name}`);
-        assert.equal(row.unit, spec.unit, `README unit of ${name}`);
-        assert.equal(row.default, shown(spec), `README default of ${name}`);
+        assert.ok(row, `${page} has no row for ${name}`);
+        assert.equal(row.unit, spec.unit, `${page} unit of ${name}`);
+        assert.equal(row.default, shown(spec), `${page} default of ${name}`);
         assert.equal(docs.get(name), shown(spec), `JSDoc @default of ${name}`);
       }
     });
