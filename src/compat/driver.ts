@@ -21,12 +21,12 @@
 import type { ExecuteRequest } from '../execute-request.js';
 import type { Runtime } from '../kernel.js';
 import { parseUserId, type UserId } from '../shared/ids.js';
+import { LIMITS } from '../shared/limits.js';
 import type { ConsoleLine, IntentsList } from '../shared/protocol.js';
 import type { StoragePort, TickCommit } from '../storage/port.js';
 
 type Draft = { -readonly [K in keyof TickCommit]: TickCommit[K] } & { waiters: { resolve: () => void; reject: (e: Error) => void }[] };
 
-export const MEMORY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 export interface DriverCompatOptions {
   readonly storage: StoragePort;
@@ -73,7 +73,7 @@ export function createDriverCompat(options: DriverCompatOptions) {
 
   return {
     saveUserMemory(userId: string, memory: { data: string }): Promise<void> {
-      if (memory.data.length > MEMORY_LIMIT_BYTES) return Promise.reject(new Error('Script execution has been terminated: memory allocation limit reached'));
+      if (memory.data.length > LIMITS.memoryChars) return Promise.reject(new Error('Script execution has been terminated: memory allocation limit reached'));
       return draft(userId, (d) => (d.memory = memory.data));
     },
     saveUserMemorySegments(userId: string, segments: Readonly<Record<string, string>>): Promise<void> {

@@ -1,1 +1,1 @@
-export { createDriverCompat, MEMORY_LIMIT_BYTES, type DriverCompat, type DriverCompatOptions } from './driver.js';
+export { createDriverCompat, type DriverCompat, type DriverCompatOptions } from './driver.js';

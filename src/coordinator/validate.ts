@@ -4,12 +4,10 @@
  * own player one tick, with a clear error, instead of throwing in the middle of everyone's tick.
  * Messages name the field and the problem, never the stored content.
  */
+import { LIMITS } from '../shared/limits.js';
 import type { OutcomeKind } from '../shared/outcome.js';
 import type { PlayerContext } from '../storage/port.js';
 
-/** F30 (2 MB) and F32 (100 KB), in UTF-16 code units like the in-isolate checks. */
-const MAX_MEMORY = 2 * 1024 * 1024;
-const MAX_SEGMENT = 100 * 1024;
 
 export interface InvalidInput {
   readonly outcome: Extract<OutcomeKind, 'noCode' | 'internalError'>;
@@ -46,15 +44,15 @@ export function invalidContext(context: PlayerContext): InvalidInput | null {
     if (problem !== null) return { outcome: 'noCode', error: `Your code could not be loaded: ${problem}; ${notRun}` };
   }
   if (typeof context.memory !== 'string') return bad('a Memory that is not a string');
-  if (context.memory.length > MAX_MEMORY) return bad(`a Memory of ${context.memory.length} characters, over the 2 MB limit`);
+  if (context.memory.length > LIMITS.memoryChars) return bad(`a Memory of ${context.memory.length} characters, over the 2 MB limit`);
   const segments: unknown = context.segments;
   if (segments === null || typeof segments !== 'object' || Array.isArray(segments)) return bad('segments that are not an object');
   for (const id of Object.keys(segments)) {
     const n = Number(id);
-    if (!Number.isInteger(n) || n < 0 || n > 99 || String(n) !== id) return bad(`a memory segment with the invalid id "${id.slice(0, 20)}"`);
+    if (!Number.isInteger(n) || n < 0 || n > LIMITS.maxSegmentId || String(n) !== id) return bad(`a memory segment with the invalid id "${id.slice(0, 20)}"`);
     const data = (segments as Record<string, unknown>)[id];
     if (typeof data !== 'string') return bad(`memory segment #${id} that is not a string`);
-    if (data.length > MAX_SEGMENT) return bad(`memory segment #${id} of ${data.length} characters, over the 100 KB limit`);
+    if (data.length > LIMITS.segmentChars) return bad(`memory segment #${id} of ${data.length} characters, over the 100 KB limit`);
   }
   const shard: unknown = context.interShard;
   const remote = (shard as { remote?: unknown } | null)?.remote;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDriverCompat, MEMORY_LIMIT_BYTES } from '../../src/compat/index.js';
+import { createDriverCompat } from '../../src/compat/index.js';
+import { LIMITS } from '../../src/shared/limits.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 
 describe('driver compat shims', () => {
@@ -37,7 +38,7 @@ describe('driver compat shims', () => {
     const storage = new MemoryStorage();
     const id = storage.addUser({ id: 'a', memory: 'old' });
     const driver = createDriverCompat({ storage, gameTime: () => 1 });
-    await assert.rejects(driver.saveUserMemory('a', { data: 'x'.repeat(MEMORY_LIMIT_BYTES + 1) }), /^Error: Script execution has been terminated: memory allocation limit reached$/);
+    await assert.rejects(driver.saveUserMemory('a', { data: 'x'.repeat(LIMITS.memoryChars + 1) }), /^Error: Script execution has been terminated: memory allocation limit reached$/);
     assert.equal(storage.getMemory(id), 'old');
   });
 

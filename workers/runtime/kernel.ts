@@ -1,11 +1,15 @@
 import { makeConsole } from './console.js';
+import { memoryTail } from './framing.js';
 import { formatError } from './errors.js';
 import { makeGame } from './game.js';
 import { makeIntents } from './intents.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, makeRequire, runMainLoop, type InstalledModule } from './require.js';
-import type { IntentRegistry, Pristine, TickPayload, TickState } from './types.js';
+import type { IntentRegistry, Limits, Pristine, TickPayload, TickState } from './types.js';
 import { capWebAssembly } from './wasm.js';
+
+/** Declared by the runtime source ahead of the factories (`source.ts`). */
+declare const LIMITS: Limits;
 
 /** What the host finds on `globalThis.__kernel` after install (it keeps references, then deletes it). */
 export interface KernelEntry {
@@ -19,7 +23,7 @@ export interface KernelEntry {
   /** `tick` and `finish` in one crossing, for the common tick without console commands. */
   run(...args: TickArgs): string;
   commands(commandsJson: string): string;
-  /** `<output JSON>\n<0 | 1 + new Memory string>`: see `MEMORY_SEPARATOR` in the sandbox. */
+  /** `<output JSON>\n<0 | 1 + new Memory string>`: the frame of `framing.ts`. */
   finish(): string;
   /** A full collection (the host calls it between ticks to free external strings; see `gc.ts`). */
   collect(): void;
@@ -94,8 +98,6 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       global[pristine.String(name)] = value;
     },
   });
-  const MAX_MEMORY = 2 * 1024 * 1024;
-  const MAX_SEGMENT = 100 * 1024;
   capWebAssembly(global, config.wasmMaxPages);
   // The official isolate exposes its global object as `global` (user-vm.js setIgnored), which most
   // player code uses for state kept across ticks (F14).
@@ -310,7 +312,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
         s.errors.push(formatError(e, config.runtimeFile));
       }
       if (typeof text === 'string') {
-        if (text.length > MAX_MEMORY) {
+        if (text.length > LIMITS.memoryChars) {
           // Deliberate fix over F31: the player is told; the previous Memory is kept.
           s.errors.push(`Memory was not saved: its size (${text.length} characters) exceeds the 2 MB limit`);
         } else {
@@ -333,11 +335,11 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       const value = s.segments[key];
       if (value === payload.segments[key]) continue;
       const id = pristine.parseInt(key, 10);
-      if (pristine.isNaN(id) || id < 0 || id > 99) {
+      if (pristine.isNaN(id) || id < 0 || id > LIMITS.maxSegmentId) {
         s.errors.push(`"${key}" is not a valid memory segment ID`);
       } else if (typeof value !== 'string') {
         s.errors.push(`Memory segment #${key} is not a string`);
-      } else if (value.length > MAX_SEGMENT) {
+      } else if (value.length > LIMITS.segmentChars) {
         s.errors.push(`Memory segment #${key} has exceeded 100 KB length limit`);
       } else if (writtenCount >= 10) {
         s.errors.push('Cannot save more than 10 memory segments on the same tick');
@@ -353,7 +355,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     if (s.activeForeignSegment !== undefined) optional += ',"activeForeignSegment":' + json(s.activeForeignSegment);
     if (s.interShardLocal !== payload.interShard.local) {
       if (typeof s.interShardLocal !== 'string') s.errors.push('InterShardMemory value is not a string');
-      else if (s.interShardLocal.length > MAX_SEGMENT) s.errors.push('InterShardMemory segment length exceeded 100 KB limit');
+      else if (s.interShardLocal.length > LIMITS.interShardChars) s.errors.push('InterShardMemory segment length exceeded 100 KB limit');
       else optional += ',"interShard":' + json(s.interShardLocal);
     }
     if (keys(s.mmo).length > 0) optional += ',"mmoCpu":' + json(s.mmo);
@@ -379,15 +381,14 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       (s.errors.length === 0 ? '[]' : json(s.errors)) +
       '}';
     active = false;
-    // JSON text never holds a raw newline, so the first "\n" separates the output from the Memory.
-    memoryTail = s.memory !== payload.memory ? '\n1' + s.memory : '\n0';
-    lastOutput = outputJson + memoryTail;
+    tail = memoryTail(s.memory !== payload.memory, s.memory);
+    lastOutput = outputJson + tail;
     return lastOutput;
   }
 
   /** The output JSON and the Memory tail of the last `finish` (kept apart so `run` need not cut them). */
   let outputJson = '';
-  let memoryTail = '';
+  let tail = '';
 
   /** A field's JSON; `null` (a malformed output for the host) when a forged `toJSON` made it vanish. */
   function json(value: unknown): string {
@@ -399,7 +400,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     lastOutput = null;
     const status = tick(gameTime, limit, tickLimit, bucket, codeTimestamp, userId, username, memory, rare);
     finish();
-    return '{"tick":' + status + ',"output":' + outputJson + '}' + memoryTail;
+    return '{"tick":' + status + ',"output":' + outputJson + '}' + tail;
   }
 
   function collect(): void {

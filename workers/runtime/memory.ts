@@ -1,4 +1,7 @@
-import type { Pristine, TickState } from './types.js';
+import type { Limits, Pristine, TickState } from './types.js';
+
+/** Declared by the runtime source ahead of the factories (`source.ts`). */
+declare const LIMITS: Limits;
 
 /**
  * `RawMemory` (F30-F37): each tick a fresh null-prototype object with non-writable methods. The
@@ -14,11 +17,10 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     isNaN_: pristine.isNaN,
     isArray: pristine.isArray,
   };
-  const MAX_MEMORY = 2 * 1024 * 1024;
 
   function segmentId(value: unknown, message: string): number {
     const id = parseInt_(value as string);
-    if (isNaN_(id) || id < 0 || id > 99) throw new Error_(message);
+    if (isNaN_(id) || id < 0 || id > LIMITS.maxSegmentId) throw new Error_(message);
     return id;
   }
   function segmentList(ids: unknown): number[] {
@@ -36,14 +38,14 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     // F30: strings only, 2 MB (UTF-16 code units); clears `_parsed` so the raw value wins.
     set(value: unknown) {
       if (typeof value !== 'string') throw new Error_('Raw memory value is not a string');
-      if (value.length > MAX_MEMORY) throw new Error_('Raw memory length exceeded 2 MB limit');
+      if (value.length > LIMITS.memoryChars) throw new Error_('Raw memory length exceeded 2 MB limit');
       delete state.rawMemory._parsed;
       state.memory = value;
     },
     // F33: at most 10, ids 0..99, effective next tick.
     setActiveSegments(ids: unknown) {
       if (!isArray(ids)) throw new Error_(`"${String_(ids)}" is not an array`);
-      if (ids.length > 10) throw new Error_('Only 10 memory segments can be active at the same time');
+      if (ids.length > LIMITS.activeSegments) throw new Error_('Only 10 memory segments can be active at the same time');
       state.activeSegments = segmentList(ids);
     },
     // F34: no count limit; `[]` clears the list (deliberate fix: the official driver ignores it).
@@ -138,7 +140,7 @@ export function makeInterShardMemory(state: TickState, pristine: Pristine): () =
     },
     setLocal(value: unknown) {
       if (typeof value !== 'string') throw new Error_('InterShardMemory value is not a string');
-      if (value.length > 100 * 1024) throw new Error_('InterShardMemory segment length exceeded 100 KB limit');
+      if (value.length > LIMITS.interShardChars) throw new Error_('InterShardMemory segment length exceeded 100 KB limit');
       state.interShardLocal = value;
     },
     getRemote(shard: unknown) {

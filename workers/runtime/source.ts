@@ -4,7 +4,9 @@
  * its compiled text can be evaluated inside an isolate as-is. The result is compiled once per worker
  * (cachedData) and run once per isolate.
  */
+import { LIMITS } from '../../src/shared/limits.js';
 import { makeConsole } from './console.js';
+import { memoryTail } from './framing.js';
 import { formatError } from './errors.js';
 import { addMmoCpu, makeGame } from './game.js';
 import { makeIntents } from './intents.js';
@@ -18,6 +20,7 @@ export const RUNTIME_FILE = '<runtime>';
 
 const FACTORIES: Record<string, (...args: never[]) => unknown> = {
   makeConsole,
+  memoryTail,
   formatError,
   makeIntents,
   makeRawMemory,
@@ -37,6 +40,7 @@ let cached: string | undefined;
 export function runtimeSource(): string {
   if (cached !== undefined) return cached;
   const parts = Object.entries(FACTORIES).map(([name, fn]) => `const ${name} = ${fn.toString()};`);
-  cached = `(function () {\n'use strict';\n${parts.join('\n')}\nglobalThis.__kernel = installKernel(globalThis);\n})();\n`;
+  // The player-facing limits, shared with the main thread and the worker (`src/shared/limits.ts`).
+  cached = `(function () {\n'use strict';\nconst LIMITS = ${JSON.stringify(LIMITS)};\n${parts.join('\n')}\nglobalThis.__kernel = installKernel(globalThis);\n})();\n`;
   return cached;
 }

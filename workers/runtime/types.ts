@@ -77,3 +77,9 @@ export interface IntentRegistry {
   pushByName(id: string, name: string, data: unknown, maxLen?: number): boolean;
   remove(id: string, name: string): void;
 }
+
+/**
+ * `LIMITS` of `src/shared/limits.ts`: the runtime source (`source.ts`) declares it ahead of the
+ * factories, which cannot import it (they run as stringified functions inside the isolate).
+ */
+export type { Limits } from '../../src/shared/limits.js';

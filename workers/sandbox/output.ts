@@ -1,12 +1,10 @@
 import type { ConsoleLine, PlayerOutput } from '../../src/shared/protocol.js';
+import { LIMITS } from '../../src/shared/limits.js';
 import { countIntents } from '../runtime/intents.js';
 
 /** What the in-isolate kernel's `finish` returns: the tick's output plus the player's error lines. */
 export type TickOutput = PlayerOutput & { errors?: string[] };
 
-const MAX_MEMORY = 2 * 1024 * 1024;
-const MAX_SEGMENT = 100 * 1024;
-const MAX_VISUAL = 1000 * 1024;
 
 /**
  * Checks the tick output parsed from the isolate before the host uses it. The in-isolate kernel
@@ -25,18 +23,18 @@ export function checkOutput(value: unknown): { readonly output: TickOutput } | {
   if (!isRecord(value.intents)) return { malformed: 'intents' };
   if (!isArrayOf(value.consumedCommands, isString)) return { malformed: 'consumedCommands' };
   if (typeof value.getUsedMs !== 'number' || !Number.isFinite(value.getUsedMs)) return { malformed: 'getUsedMs' };
-  if (value.memory !== undefined && !(isString(value.memory) && value.memory.length <= MAX_MEMORY)) return { malformed: 'memory' };
+  if (value.memory !== undefined && !(isString(value.memory) && value.memory.length <= LIMITS.memoryChars)) return { malformed: 'memory' };
   if (value.segments !== undefined) {
     const segments = value.segments;
     if (!isRecord(segments)) return { malformed: 'segments' };
     const ids = Object.keys(segments);
-    if (ids.length > 10) return { malformed: 'segments' };
+    if (ids.length > LIMITS.activeSegments) return { malformed: 'segments' };
     for (const id of ids) {
       const data = segments[id];
-      if (!isSegmentId(Number(id)) || String(Number(id)) !== id || !isString(data) || data.length > MAX_SEGMENT) return { malformed: 'segments' };
+      if (!isSegmentId(Number(id)) || String(Number(id)) !== id || !isString(data) || data.length > LIMITS.segmentChars) return { malformed: 'segments' };
     }
   }
-  if (value.activeSegments !== undefined && !(isArrayOf(value.activeSegments, isSegmentId) && value.activeSegments.length <= 10)) {
+  if (value.activeSegments !== undefined && !(isArrayOf(value.activeSegments, isSegmentId) && value.activeSegments.length <= LIMITS.activeSegments)) {
     return { malformed: 'activeSegments' };
   }
   if (value.publicSegments !== undefined && !isArrayOf(value.publicSegments, isSegmentId)) return { malformed: 'publicSegments' };
@@ -47,10 +45,10 @@ export function checkOutput(value: unknown): { readonly output: TickOutput } | {
   if (foreign !== undefined && foreign !== null && !(isRecord(foreign) && isString(foreign.username) && (foreign.id === undefined || isSegmentId(foreign.id)))) {
     return { malformed: 'activeForeignSegment' };
   }
-  if (value.interShard !== undefined && !(isString(value.interShard) && value.interShard.length <= MAX_SEGMENT)) return { malformed: 'interShard' };
+  if (value.interShard !== undefined && !(isString(value.interShard) && value.interShard.length <= LIMITS.interShardChars)) return { malformed: 'interShard' };
   if (value.visuals !== undefined) {
     const visuals = value.visuals;
-    if (!isRecord(visuals) || !Object.values(visuals).every((v) => isString(v) && v.length <= MAX_VISUAL)) return { malformed: 'visuals' };
+    if (!isRecord(visuals) || !Object.values(visuals).every((v) => isString(v) && v.length <= LIMITS.visualChars)) return { malformed: 'visuals' };
   }
   const output = { ...value, intentsCount: countIntents(value.intents, Array.isArray) } as unknown as TickOutput;
   return { output };
@@ -74,5 +72,5 @@ function isConsoleLine(value: unknown): value is ConsoleLine {
   return isRecord(value) && isString(value.message) && typeof value.escape === 'boolean';
 }
 function isSegmentId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 99;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= LIMITS.maxSegmentId;
 }

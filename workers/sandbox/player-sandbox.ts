@@ -3,6 +3,7 @@ import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
 import type { RarePayload, TickArgs } from '../runtime/kernel.js';
+import { decodeFrame } from '../runtime/framing.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
 import { classifyError, type Failure } from './failure.js';
 import type { GcBudget } from './gc.js';
@@ -200,7 +201,7 @@ export class PlayerSandbox {
     const finishTimeout = (): number => Math.max(FINISH_GRACE_MS, left());
     try {
       if (request.consoleCommands.length === 0) {
-        const { json, memory } = splitMemory(this.#received(this.#refs.run.applySync(undefined, args, { timeout: timeout() })));
+        const { json, memory } = decodeFrame(this.#received(this.#refs.run.applySync(undefined, args, { timeout: timeout() })));
         const result = JSON.parse(json) as { tick?: { status?: unknown }; output?: unknown } | null;
         if (result?.tick?.status === 'error') outcome = 'scriptError';
         output = this.#accept(withMemory(result?.output, memory), (f) => (failure ??= f));
@@ -292,7 +293,7 @@ export class PlayerSandbox {
   #finish(timeout: number, onFailure: (failure: Failure) => void): TickOutput | undefined {
     if (this.#isolate.isDisposed) return undefined;
     const done = this.#call(() => {
-      const { json, memory } = splitMemory(this.#received(this.#refs.finish.applySync(undefined, [], { timeout })));
+      const { json, memory } = decodeFrame(this.#received(this.#refs.finish.applySync(undefined, [], { timeout })));
       return withMemory(JSON.parse(json) as unknown, memory);
     });
     if ('failure' in done) {
@@ -333,11 +334,6 @@ export class PlayerSandbox {
   }
 }
 
-/**
- * The in-isolate kernel returns `<JSON>\n0` or `<JSON>\n1<new Memory>`: Memory (often 50 KB or more of
- * JSON text) travels beside the output instead of escaped inside it, which cost a stringify and a parse
- * of the whole Memory in each direction every tick.
- */
 /** The in-isolate kernel's `tick`/`run` arguments (`TickArgs`): `rare` is `''` when its fields are all empty. */
 function tickArgs(request: RunRequest): TickArgs {
   const { segments, interShard, foreignSegment, hostData, mmoCpu } = request;
@@ -354,12 +350,6 @@ function tickArgs(request: RunRequest): TickArgs {
 function hasKeys(record: object): boolean {
   for (const _ in record) return true;
   return false;
-}
-
-function splitMemory(text: string): { json: string; memory: string | undefined } {
-  const cut = text.indexOf('\n');
-  if (cut === -1) return { json: text, memory: undefined };
-  return { json: text.slice(0, cut), memory: text.charCodeAt(cut + 1) === 49 /* '1' */ ? text.slice(cut + 2) : undefined };
 }
 
 /** Puts the Memory that travelled beside the output back into it, before the output is checked. */
