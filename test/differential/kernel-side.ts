@@ -4,6 +4,7 @@
  * `commitFor`, the function that turns a run result into a storage commit), so Memory, segments, segment
  * settings, console commands and code uploads carry from tick to tick as they do in the kernel.
  */
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { commitFor } from '../../src/coordinator/results.js';
 import { cpuGate } from '../../src/coordinator/cpu.js';
@@ -14,6 +15,9 @@ import { MemoryStorage } from '../../src/storage/memory.js';
 import { consoleChannel } from '../../src/storage/payloads.js';
 import type { UserId } from '../../src/shared/ids.js';
 import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, type Scenario, type TickObservation } from './scenario.js';
+
+const require = createRequire(import.meta.url);
+const system = require('@screeps/common/lib/system.js') as { sanitizeUserIntents(input: { notify: unknown[] }): { notify?: unknown[] } };
 
 const firstLine = (text: string): string => text.split('\n')[0] ?? '';
 
@@ -102,7 +106,10 @@ export class KernelSide implements AsyncDisposable {
     await storage.commit([commit]);
     const status = result!.outcome === 'ok' ? 'ok' : result!.outcome === 'scriptError' || result!.outcome === 'timedOut' ? 'error' : 'rejected';
     const grouped = result!.output ? groupIntents(result!.output.intents, new Map(), {}) : {};
-    return { status, notify: (grouped.notify as unknown[] | undefined) ?? [] };
+    // The kernel keeps `notify` payloads as registered and normalises them when it stores them; the
+    // official `storeIntents` sanitises them first. Compared in the official representation.
+    const notify = grouped.notify ? (JSON.parse(JSON.stringify(system.sanitizeUserIntents({ notify: grouped.notify }).notify ?? [])) as unknown[]) : [];
+    return { status, notify };
   }
 
   #observe(userId: UserId, status: TickObservation['status'], notify: unknown[], published: readonly string[]): TickObservation {
@@ -123,7 +130,8 @@ export class KernelSide implements AsyncDisposable {
       console: messages ? { log: messages.log, results: messages.results } : null,
       errors: errorTexts.map(firstLine),
       errorTexts,
-      memory: storage.getMemory(userId) ?? null,
+      // No stored Memory reads as `""` (data.js: `memStr || ""`); the official runner stores `""` back.
+      memory: storage.getMemory(userId) ?? '',
       segments,
       activeSegments: [...user.activeSegments],
       publicSegments: publicSegments === undefined ? null : publicSegments.join(','),

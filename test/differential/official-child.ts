@@ -11,7 +11,8 @@ import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVI
 
 const require = createRequire(import.meta.url);
 const common = require('@screeps/common') as { storage: StorageClient };
-const { collections, env, pubsub } = installMemoryStorage(common.storage);
+const q = require('q') as (p: Promise<unknown>) => unknown;
+const { collections, env, pubsub } = installMemoryStorage(common.storage, q);
 const driver = require('@screeps/driver') as Driver;
 const userVm = require('@screeps/driver/lib/runtime/user-vm.js') as { init(): void };
 
@@ -88,7 +89,7 @@ async function observe(userId: string, status: TickObservation['status'], notify
   const user = (await collections.users!.findOne({ _id: userId }))!;
   const foreign = user.activeForeignSegment as { username: string; id?: number; user_id?: string } | undefined;
   const notifications = (await collections['users.notifications']!.find({ user: userId, type: 'msg' })).map((n) => ({ message: String(n.message), count: Number(n.count) }));
-  const memory = (await env.get(`memory:${userId}`)) as string | null;
+  const memory = ((await env.get(`memory:${userId}`)) as string | null) ?? '';
   const publicSegments = (await env.get(`publicMemorySegments:${userId}`)) as string | null;
   return {
     status,

@@ -155,19 +155,25 @@ export class MemoryPubsub {
 }
 
 /** Fills `@screeps/common`'s storage objects in place with in-memory collections, env and pub/sub. */
-export function installMemoryStorage(storage: StorageClient): { collections: Record<string, Collection>; env: MemoryEnv; pubsub: MemoryPubsub } {
+export function installMemoryStorage(storage: StorageClient, toQ: (p: Promise<unknown>) => unknown): { collections: Record<string, Collection>; env: MemoryEnv; pubsub: MemoryPubsub } {
+  // The storage client's requests return q promises (common/lib/rpc.js): a rejection in a chain the
+  // driver does not handle is then logged by q, not fatal to the process as a native one would be.
+  const expose = (target: Record<string, unknown>, name: string, source: object, method: string): void => {
+    const fn = (source as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!.bind(source);
+    target[name] = (...args: unknown[]) => toQ(fn(...args));
+  };
   const collections: Record<string, Collection> = {};
   for (const name of COLLECTIONS) {
     const collection = new Collection();
     collections[name] = collection;
-    storage.db[name] = collection;
+    const client: Record<string, unknown> = {};
+    for (const method of ['find', 'findOne', 'findEx', 'insert', 'removeWhere', 'update']) expose(client, method, collection, method);
+    storage.db[name] = client;
   }
   const env = new MemoryEnv();
-  for (const method of ['get', 'set', 'setex', 'del', 'hget', 'hmget', 'hset', 'hmset', 'sadd', 'smembers'] as const) {
-    storage.env[method] = (env[method] as (...args: unknown[]) => unknown).bind(env);
-  }
+  for (const method of ['get', 'set', 'setex', 'del', 'hget', 'hmget', 'hset', 'hmset', 'sadd', 'smembers']) expose(storage.env, method, env, method);
   const pubsub = new MemoryPubsub();
-  storage.pubsub.publish = pubsub.publish.bind(pubsub);
-  storage.pubsub.subscribe = pubsub.subscribe.bind(pubsub);
+  expose(storage.pubsub, 'publish', pubsub, 'publish');
+  expose(storage.pubsub, 'subscribe', pubsub, 'subscribe');
   return { collections, env, pubsub };
 }

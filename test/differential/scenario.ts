@@ -53,7 +53,8 @@ export interface TickObservation {
   readonly errors: readonly string[];
   /** Full text of those error payloads (shown in reports, compared only where a check asks for it). */
   readonly errorTexts: readonly string[];
-  readonly memory: string | null;
+  /** The stored Memory string (`""` when none is stored). */
+  readonly memory: string;
   /** The player's stored segments, id -> data. */
   readonly segments: Readonly<Record<string, string>>;
   /** `[]` when none was ever set. */

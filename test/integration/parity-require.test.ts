@@ -47,10 +47,17 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
 
   it('keeps the module cache while main exports a loop, and rebuilds it when the code timestamp changes (F17)', async () => {
     const main = `globalThis.evals = (globalThis.evals || 0) + 1; module.exports.loop = function () { console.log('evals', evals); };`;
-    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 2 } }]);
-    // Same code, new timestamp: same isolate (globals kept), but `main` is evaluated again.
+    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 2 } }, { code: { modules: { main }, timestamp: 2 } }, { code: { modules: { main }, timestamp: 1 } }]);
+    // Same code, an older timestamp: same isolate (globals kept), but `main` is evaluated again.
     assert.deepEqual(rs.map(logs), [['evals 1'], ['evals 1'], ['evals 2']]);
     assert.equal(rs[2]!.sandbox.coldStart, null);
+  });
+
+  it('resets the isolate when the same code comes with a newer timestamp (F13: "push the same code again")', async () => {
+    const main = `globalThis.evals = (globalThis.evals || 0) + 1; module.exports.loop = function () { console.log('evals', evals); };`;
+    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 2 } }]);
+    assert.deepEqual(rs.map(logs), [['evals 1'], ['evals 1'], ['evals 1']]);
+    assert.equal(rs[2]!.sandbox.coldStart, 'codeChanged');
   });
 
   it('returns binary modules as cached bytes that WebAssembly.Module accepts (F18)', async () => {

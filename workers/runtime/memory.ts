@@ -21,6 +21,11 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     if (isNaN_(id) || id < 0 || id > 99) throw new Error_(message);
     return id;
   }
+  /** F35/F36: the official message shows the id after `parseInt` (`"NaN" is not a valid segment ID`). */
+  function parsedSegmentId(value: unknown): number {
+    const id = parseInt_(value as string);
+    return segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+  }
   function segmentList(ids: unknown): number[] {
     if (!isArray(ids)) throw new Error_(`"${String_(ids)}" is not an array`);
     const out: number[] = [];
@@ -52,7 +57,7 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     },
     // F35: null clears.
     setDefaultPublicSegment(id: unknown) {
-      state.defaultPublicSegment = id === null ? null : segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+      state.defaultPublicSegment = id === null ? null : parsedSegmentId(id);
     },
     // F36: null clears; the id is optional (the target's default public segment is used).
     setActiveForeignSegment(username: unknown, id?: unknown) {
@@ -61,7 +66,7 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
         return;
       }
       const entry: { username: string; id?: number } = { username: String_(username) };
-      if (id !== undefined) entry.id = segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+      if (id !== undefined) entry.id = parsedSegmentId(id);
       state.activeForeignSegment = entry;
     },
   };
