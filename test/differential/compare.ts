@@ -4,10 +4,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { DeliberateDifference } from './deliberate.js';
-import type { TickObservation } from './scenario.js';
+import type { Scenario, TickObservation } from './scenario.js';
 
 export const COMPARED_FIELDS = [
-  'status', 'console', 'errors', 'memory', 'segments', 'activeSegments', 'publicSegments', 'defaultPublicSegment',
+  'status', 'console', 'errors', 'frames', 'memory', 'segments', 'activeSegments', 'publicSegments', 'defaultPublicSegment',
   'activeForeignSegment', 'notify', 'notifications',
 ] as const satisfies readonly (keyof TickObservation)[];
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
@@ -43,16 +43,16 @@ export function newAccounting(): Accounting {
 }
 
 /** Compares a scenario's ticks and files each difference as deliberate (first matching entry) or not. */
-export function account(acc: Accounting, scenario: string, official: readonly TickObservation[], kernel: readonly TickObservation[], table: readonly DeliberateDifference[]): void {
+export function account(acc: Accounting, scenario: Scenario, official: readonly TickObservation[], kernel: readonly TickObservation[], table: readonly DeliberateDifference[]): void {
   const n = Math.max(official.length, kernel.length);
   for (let tick = 0; tick < n; tick++) {
     const o = official[tick];
     const k = kernel[tick];
-    if (o === undefined || k === undefined) throw new Error(`${scenario}: tick ${tick} ran on one side only`);
+    if (o === undefined || k === undefined) throw new Error(`${scenario.name}: tick ${tick} ran on one side only`);
     acc.ticks++;
-    for (const d of differences(scenario, tick, o, k)) {
+    for (const d of differences(scenario.name, tick, o, k)) {
       acc.all.push(d);
-      const entry = table.find((e) => e.fields.includes(d.field) && e.explains(d, o, k));
+      const entry = table.find((e) => e.fields.includes(d.field) && e.explains(d, o, k, scenario));
       if (entry === undefined) acc.unexplained.push(d);
       else acc.explainedBy.set(entry.id, (acc.explainedBy.get(entry.id) ?? 0) + 1);
     }
@@ -65,7 +65,7 @@ export function describe(d: Difference, official: TickObservation | undefined, k
     `  official: ${JSON.stringify(d.official)}`,
     `  kernel:   ${JSON.stringify(d.kernel)}`,
   ];
-  if (d.field === 'errors') {
+  if (d.field === 'errors' || d.field === 'frames') {
     lines.push(`  official errors: ${JSON.stringify(official?.errorTexts)}`, `  kernel errors:   ${JSON.stringify(kernel?.errorTexts)}`);
   }
   return lines.join('\n');

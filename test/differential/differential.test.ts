@@ -45,7 +45,7 @@ describe('differential: the kernel against the official driver (@screeps/driver 
       const userId = `u${++n}`;
       const [o, k] = await Promise.all([official.run(scenario, userId), kernel.run(scenario, userId)]);
       observed.set(scenario.name, { official: o, kernel: k });
-      account(acc, scenario.name, o, k, DELIBERATE);
+      account(acc, scenario, o, k, DELIBERATE);
     }
     const deliberate = acc.all.length - acc.unexplained.length;
     t.diagnostic(`compared ticks: ${acc.ticks}; differences: ${acc.all.length} (deliberate ${deliberate}, unexplained ${acc.unexplained.length})`);

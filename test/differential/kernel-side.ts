@@ -14,7 +14,7 @@ import { createRuntime, type Runtime } from '../../src/kernel.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { consoleChannel } from '../../src/storage/payloads.js';
 import type { UserId } from '../../src/shared/ids.js';
-import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, type Scenario, type TickObservation } from './scenario.js';
+import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, playerFrames, type Scenario, type TickObservation } from './scenario.js';
 
 const require = createRequire(import.meta.url);
 const system = require('@screeps/common/lib/system.js') as { sanitizeUserIntents(input: { notify: unknown[] }): { notify?: unknown[] } };
@@ -129,7 +129,8 @@ export class KernelSide implements AsyncDisposable {
       status,
       console: messages ? { log: messages.log, results: messages.results } : null,
       errors: errorTexts.map(firstLine),
-      errorTexts,
+      frames: errorTexts.map(playerFrames),
+    errorTexts,
       // No stored Memory reads as `""` (data.js: `memStr || ""`); the official runner stores `""` back.
       memory: storage.getMemory(userId) ?? '',
       segments,

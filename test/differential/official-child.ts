@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { deflateSync } from 'node:zlib';
 import { installMemoryStorage, type StorageClient } from './official-storage.js';
-import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, type Modules, type Scenario, type TickObservation } from './scenario.js';
+import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, playerFrames, type Modules, type Scenario, type TickObservation } from './scenario.js';
 
 const require = createRequire(import.meta.url);
 const common = require('@screeps/common') as { storage: StorageClient };
@@ -95,6 +95,7 @@ async function observe(userId: string, status: TickObservation['status'], notify
     status,
     console: messages ? { log: messages.log, results: messages.results } : null,
     errors: errorTexts.map(firstLine),
+    frames: errorTexts.map(playerFrames),
     errorTexts,
     memory,
     segments: { ...((env.values.get(`memorySegments:${userId}`) as Record<string, string> | undefined) ?? {}) },

@@ -51,6 +51,11 @@ export interface TickObservation {
   readonly console: { readonly log: readonly string[]; readonly results: readonly string[] } | null;
   /** First lines of the `{error}` payloads published on `user:<id>/console`, in order. */
   readonly errors: readonly string[];
+  /**
+   * Per published error, the stack frames in the player's own modules (`at f (main:3:7)`), without the
+   * runtime's frames (`<runtime>`, `__mainLoop`, console-command wrappers), which differ by design.
+   */
+  readonly frames: readonly (readonly string[])[];
   /** Full text of those error payloads (shown in reports, compared only where a check asks for it). */
   readonly errorTexts: readonly string[];
   /** The stored Memory string (`""` when none is stored). */
@@ -67,4 +72,13 @@ export interface TickObservation {
   readonly notify: readonly unknown[];
   /** `users.notifications` of type `msg`: message and count. */
   readonly notifications: readonly { readonly message: string; readonly count: number }[];
+}
+
+/** The frames of an error text that point into the player's modules. */
+export function playerFrames(text: string): string[] {
+  return text
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at ') && !/&lt;runtime>|<runtime>|__mainLoop|<isolated-vm|_console\d/.test(line));
 }

@@ -20,7 +20,7 @@ describe('isolated-vm error mapping (one test per message)', () => {
     const error = errorOf(isolate, 'for(;;){}', 20);
     assert.ok(error instanceof Error && error.message === IVM_MESSAGES.timeout, String(error));
     // The player's frames at the moment of the timeout follow the message, as in the official driver.
-    assert.deepEqual(classifyError(error, isolate.isDisposed, false), { kind: 'timedOut', message: 'Script execution timed out.\n    at &lt;isolated-vm>:1:8' });
+    assert.deepEqual(classifyError(error, isolate.isDisposed, false), { kind: 'timedOut', message: 'Script execution timed out.\n    at &lt;isolated-vm>:1:1' });
     isolate.dispose();
   });
 

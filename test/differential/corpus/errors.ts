@@ -44,7 +44,9 @@ export const ERRORS: readonly Scenario[] = [
     name: 'TypeError and RangeError from the engine',
     covers: 'F40',
     ticks: 2,
-    code: { main: loop(`if (Game.time === 100) undefined.x; function deep(n) { return deep(n + 1) + 1; } deep(0);`) },
+    code: { main: loop(`function deep(n) { return deep(n + 1) + 1; }
+      try { deep(0); } catch (e) { console.log(e.name, e.message); }
+      if (Game.time === 100) undefined.x; new Array(-1);`) },
   },
   {
     name: 'an error caught by the player is not reported',
