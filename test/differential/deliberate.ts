@@ -29,7 +29,7 @@ function entry(
 
 /** Width of the official wrapper's prefix on a module's first line: `(function __module(module,exports){ `. */
 const WRAPPER_COLUMNS = '(function __module(module,exports){ '.length;
-const FRAME = /^(at (?:.* \()?)([^\s()]+):(\d+):(\d+)(\)?)$/;
+const FRAME = /^(at (?:.* \()?)([^\s()]+):(\d+):(\d+|\*)(\)?)$/;
 
 /**
  * Official player frames as the kernel reports them: line-1 columns without the wrapper's prefix, and
@@ -46,7 +46,7 @@ function withoutWrapper(frames: readonly string[], scenario: Scenario): string[]
     const [, head, file, line, column, tail] = m as unknown as [string, string, string, string, string, string];
     const source = scenario.code[file] ?? Object.values(scenario.steps ?? {}).find((s) => s.code?.[file] !== undefined)?.code?.[file];
     if (typeof source === 'string' && Number(line) === source.split('\n').length + 1 && column === '3' && head === 'at ') continue;
-    out.push(Number(line) === 1 ? `${head}${file}:1:${Number(column) - WRAPPER_COLUMNS}${tail}` : frame);
+    out.push(Number(line) === 1 && column !== '*' ? `${head}${file}:1:${Number(column) - WRAPPER_COLUMNS}${tail}` : frame);
   }
   return out;
 }

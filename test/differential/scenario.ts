@@ -74,11 +74,17 @@ export interface TickObservation {
   readonly notifications: readonly { readonly message: string; readonly count: number }[];
 }
 
-/** The frames of an error text that point into the player's modules. */
+/**
+ * The frames of an error text that point into the player's modules. In a timeout, the innermost frame's
+ * column is wherever the interrupt caught the running code (it varies with the optimisation tier), so
+ * it is left out.
+ */
 export function playerFrames(text: string): string[] {
-  return text
-    .split('\n')
+  const lines = text.split('\n');
+  const frames = lines
     .slice(1)
     .map((line) => line.trim())
     .filter((line) => line.startsWith('at ') && !/&lt;runtime>|<runtime>|__mainLoop|<isolated-vm|_console\d/.test(line));
+  if (lines[0] === 'Script execution timed out.' && frames[0] !== undefined) frames[0] = frames[0].replace(/:(\d+):\d+(\)?)$/, ':$1:*$2');
+  return frames;
 }
