@@ -8,7 +8,7 @@ import type { Scenario, TickObservation } from './scenario.js';
 
 export const COMPARED_FIELDS = [
   'status', 'console', 'errors', 'frames', 'memory', 'segments', 'activeSegments', 'publicSegments', 'defaultPublicSegment',
-  'activeForeignSegment', 'notify', 'notifications',
+  'activeForeignSegment', 'visuals', 'notify', 'notifications',
 ] as const satisfies readonly (keyof TickObservation)[];
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 

@@ -82,13 +82,15 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
   entry('messageEscaped', 'a thrown object without a stack shows its `message` unescaped', ['errors'], ['a thrown object with a message but no stack'],
     (_d, o, k) => o.errors.length === 1 && k.errors[0] === o.errors[0]!.replace(/</g, '&lt;')),
   entry('wrapperFrames', 'module line 1 columns shifted by the wrapper, plus a frame of the wrapper\'s call', ['frames'], null,
-    (_d, o, k, s) => framesAfter(o, k, s, (f, scenario) => withoutWrapper(f, scenario))),
+    (_d, o, k, s) => o.frames.length > 0 && framesAfter(o, k, s, (f, scenario) => withoutWrapper(f, scenario))),
   entry('lastLineBlanked', 'the last line of an error\'s stack is blanked', ['frames'], null,
     // The official regex removes the last `at` line of every stack (meant for its own runtime frame).
-    (_d, o, k, s) => !o.errors.some(isTimeout) && o.frames.every((f, i) => isDeepStrictEqual(withoutWrapper(f, s), (k.frames[i] ?? []).slice(0, -1)))),
+    (_d, o, k, s) => !o.errors.some(isTimeout) && o.frames.length > 0 && o.frames.length === k.frames.length &&
+      o.frames.every((f, i) => isDeepStrictEqual(withoutWrapper(f, s), k.frames[i]!.slice(0, -1)))),
   entry('timeoutInnerFrames', 'a timeout while a module evaluates shows only that module\'s frames', ['frames'], null,
     // The official driver runs each module in its own nested call: its timeout stack ends there.
-    (_d, o, k, s) => o.errors.length === 1 && isTimeout(o.errors[0]!) && isDeepStrictEqual(withoutWrapper(o.frames[0]!, s), k.frames[0]!.slice(0, o.frames[0]!.length))),
+    (_d, o, k, s) => o.errors.length === 1 && k.errors.length === 1 && isTimeout(o.errors[0]!) && o.frames[0]!.length > 0 &&
+      isDeepStrictEqual(withoutWrapper(o.frames[0]!, s), k.frames[0]!.slice(0, o.frames[0]!.length))),
 ];
 
 function isTimeout(firstLine: string): boolean {

@@ -71,7 +71,7 @@ export class KernelSide implements AsyncDisposable {
         if (step?.memory !== undefined) storage.setMemory(userId, step.memory);
         const from = published.length;
         const status = await this.#tick(userId, FIRST_GAME_TIME + i);
-        observations.push(this.#observe(userId, status.status, status.notify, published.slice(from)));
+        observations.push(this.#observe(userId, FIRST_GAME_TIME + i, status.status, status.notify, published.slice(from)));
       }
     } finally {
       unsubscribe();
@@ -112,7 +112,7 @@ export class KernelSide implements AsyncDisposable {
     return { status, notify };
   }
 
-  #observe(userId: UserId, status: TickObservation['status'], notify: unknown[], published: readonly string[]): TickObservation {
+  #observe(userId: UserId, gameTime: number, status: TickObservation['status'], notify: unknown[], published: readonly string[]): TickObservation {
     const storage = this.#storage;
     const payloads = published.map((p) => JSON.parse(p) as Record<string, unknown>);
     const messages = payloads.find((p) => 'messages' in p)?.messages as { log: string[]; results: string[] } | undefined;
@@ -138,6 +138,10 @@ export class KernelSide implements AsyncDisposable {
       publicSegments: publicSegments === undefined ? null : publicSegments.join(','),
       defaultPublicSegment: user.defaultPublicSegment,
       activeForeignSegment: foreign ? { username: foreign.username, id: foreign.id ?? null, userId: foreign.user_id ?? null } : null,
+      visuals: Object.fromEntries(
+        [...storage.visuals].filter(([key]) => key.startsWith(`roomVisual:${userId},`) && key.endsWith(`,${gameTime}`))
+          .map(([key, data]) => [key.slice(`roomVisual:${userId},`.length, key.length - `,${gameTime}`.length), data]),
+      ),
       notify,
       notifications: storage.notifications.filter((n) => n.userId === userId && n.type === 'msg').map((n) => ({ message: n.message, count: n.count })),
     };

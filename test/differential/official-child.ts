@@ -81,7 +81,7 @@ async function saveResult(userId: string, runResult: RunResult): Promise<void> {
   await Promise.all(promises).catch(() => undefined);
 }
 
-async function observe(userId: string, status: TickObservation['status'], notify: unknown[], from: number): Promise<TickObservation> {
+async function observe(userId: string, gameTime: number, status: TickObservation['status'], notify: unknown[], from: number): Promise<TickObservation> {
   await settle();
   const published = pubsub.published.slice(from).filter((p) => p.channel === `user:${userId}/console`).map((p) => JSON.parse(p.message) as Record<string, unknown>);
   const messages = published.find((p) => 'messages' in p)?.messages as { log: string[]; results: string[] } | undefined;
@@ -103,9 +103,19 @@ async function observe(userId: string, status: TickObservation['status'], notify
     publicSegments,
     defaultPublicSegment: (user.defaultPublicSegment as number | null | undefined) ?? null,
     activeForeignSegment: foreign ? { username: foreign.username, id: foreign.id ?? null, userId: foreign.user_id ?? null } : null,
+    visuals: visualsOf(userId, gameTime),
     notify,
     notifications,
   };
+}
+
+function visualsOf(userId: string, gameTime: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const prefix = `roomVisual:${userId},`;
+  for (const [key, value] of env.values) {
+    if (key.startsWith(prefix) && key.endsWith(`,${gameTime}`)) out[key.slice(prefix.length, key.length - `,${gameTime}`.length)] = String(value);
+  }
+  return out;
 }
 
 async function run(scenario: Scenario, userId: string): Promise<TickObservation[]> {
@@ -137,7 +147,7 @@ async function run(scenario: Scenario, userId: string): Promise<TickObservation[
     }
     const notify = runResult.intents?.notify ? (JSON.parse(JSON.stringify(runResult.intents.notify)) as unknown[]) : [];
     await saveResult(userId, runResult);
-    observations.push(await observe(userId, status, notify, from));
+    observations.push(await observe(userId, FIRST_GAME_TIME + i, status, notify, from));
   }
   return observations;
 }

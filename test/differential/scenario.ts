@@ -68,6 +68,8 @@ export interface TickObservation {
   readonly publicSegments: string | null;
   readonly defaultPublicSegment: number | null;
   readonly activeForeignSegment: { readonly username: string; readonly id: number | null; readonly userId: string | null } | null;
+  /** Room visuals stored for this tick (`roomVisual:<user>,<room>,<time>`), room -> data. */
+  readonly visuals: Readonly<Record<string, string>>;
   /** The tick's `notify` intents as stored for the room processor (`intents.notify`). */
   readonly notify: readonly unknown[];
   /** `users.notifications` of type `msg`: message and count. */

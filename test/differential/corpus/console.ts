@@ -26,6 +26,17 @@ export const CONSOLE: readonly Scenario[] = [
     code: { main: loop(`console.commandResult('<result> é'); console.commandResult(42); for (let i = 0; i < 200; i++) console.log('line', i);`) },
   },
   {
+    name: 'console visuals: add, size, clear, limits',
+    covers: 'F39',
+    ticks: 2,
+    code: { main: loop(`console.addVisual('W1N1', {t: 'c', x: 1, y: 2}); console.addVisual('W1N1', 'raw line\\n'); console.addVisual('map', {t: 'l'});
+      console.addVisual('', {t: 'empty room name'}); console.addVisual('W2N2', null); console.addVisual('W3N3', {x: 1}); console.clearVisual('W3N3');
+      console.log(console.getVisualSize('W1N1'), JSON.stringify(console.getVisual('W1N1')), console.getVisualSize('nowhere'));
+      try { console.addVisual('W1N1', 'v'.repeat(500 * 1024)); } catch (e) { console.log(e.message); }
+      try { console.addVisual('map', 'v'.repeat(1000 * 1024)); } catch (e) { console.log(e.message); }
+      if (Game.time === 101) console.clearVisual('W1N1');`) },
+  },
+  {
     name: 'console commands: results, hidden, scope',
     covers: 'F21 2.5',
     ticks: 2,
