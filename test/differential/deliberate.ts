@@ -83,16 +83,13 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     (_d, o, k) => o.errors.length === 1 && k.errors[0] === o.errors[0]!.replace(/</g, '&lt;')),
   entry('wrapperFrames', 'module line 1 columns shifted by the wrapper, plus a frame of the wrapper\'s call', ['frames'], null,
     (_d, o, k, s) => o.frames.length > 0 && framesAfter(o, k, s, (f, scenario) => withoutWrapper(f, scenario))),
-  entry('lastLineBlanked', 'the last line of an error\'s stack is blanked', ['frames'], null,
-    // The official regex removes the last `at` line of every stack (meant for its own runtime frame).
-    (_d, o, k, s) => !o.errors.some(isTimeout) && o.frames.length > 0 && o.frames.length === k.frames.length &&
-      o.frames.every((f, i) => isDeepStrictEqual(withoutWrapper(f, s), k.frames[i]!.slice(0, -1)))),
-  entry('timeoutInnerFrames', 'a timeout while a module evaluates shows only that module\'s frames', ['frames'], null,
-    // The official driver runs each module in its own nested call: its timeout stack ends there.
-    (_d, o, k, s) => o.errors.length === 1 && k.errors.length === 1 && isTimeout(o.errors[0]!) && o.frames[0]!.length > 0 &&
-      isDeepStrictEqual(withoutWrapper(o.frames[0]!, s), k.frames[0]!.slice(0, o.frames[0]!.length))),
+  entry('playerFramesKept', 'stacks lose player frames', ['frames'], null,
+    // Official stacks drop player frames: the last `at` line is blanked, the runtime's own frames count
+    // against V8's 10-frame limit, and a timeout inside a module stops at that module's nested call. The
+    // kernel's frames start with the same player frames and may go on.
+    (_d, o, k, s) => o.frames.length === k.frames.length && o.errors.every((line, i) => line === k.errors[i]) &&
+      o.frames.every((f, i) => {
+        const official = withoutWrapper(f, s);
+        return isDeepStrictEqual(official, k.frames[i]!.slice(0, official.length));
+      })),
 ];
-
-function isTimeout(firstLine: string): boolean {
-  return firstLine === 'Script execution timed out.';
-}

@@ -94,6 +94,19 @@ module.exports.loop = function () { console.log(__module.name, typeof module, th
     code: { main: `module.exports.loop = function () { console.log('x') ;` },
   },
   {
+    name: 'an uncaught error while a required module evaluates',
+    covers: 'F16 F40',
+    ticks: 2,
+    code: {
+      main: loop(`Memory.t = Game.time; require(Game.time === 100 ? 'broken' : 'cycle1');`),
+      broken: `const x = 1;
+function fail() { throw new RangeError('module failed at load'); }
+fail();`,
+      cycle1: `require('cycle2');`,
+      cycle2: `require('cycle1');`,
+    },
+  },
+  {
     name: 'require of a module that throws a string',
     covers: 'F16 F41',
     ticks: 1,
