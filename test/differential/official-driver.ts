@@ -76,7 +76,9 @@ export class OfficialDriver implements AsyncDisposable {
     });
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`official driver process exited during start (${code})`)));
+      const stderr: string[] = [];
+      child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`official driver process exited during start (${code}):\n${stderr.join('')}`)));
     });
     return new OfficialDriver(child);
   }
