@@ -35,8 +35,9 @@ describe('differential: the kernel against the official driver (@screeps/driver 
     assert.equal(new Set(DELIBERATE.map((e) => e.id)).size, DELIBERATE.length, 'ids are unique');
   });
 
-  it('has at least 40 scenarios with distinct names', () => {
+  it('has at least 40 scenarios with distinct names, each of several ticks', () => {
     assert.ok(CORPUS.length >= 40, `${CORPUS.length} scenarios`);
+    for (const s of CORPUS) assert.ok(s.ticks >= 2, `${s.name}: ${s.ticks} tick(s)`);
     assert.equal(new Set(CORPUS.map((s) => s.name)).size, CORPUS.length);
   });
 

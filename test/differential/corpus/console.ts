@@ -6,7 +6,7 @@ export const CONSOLE: readonly Scenario[] = [
   {
     name: 'console.log stringifies like the engine',
     covers: 'F38',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`console.log(0, '', false, NaN, null, undefined, {}, [1, [2, 3]], 1.5, -0, true, 'text');
       console.log(); console.log({ toString() { return 'custom'; } }); console.log(Object.create(null) === null);
       console.log(Symbol('s').toString(), 10n, function f() { return 1; });`) },
@@ -14,7 +14,7 @@ export const CONSOLE: readonly Scenario[] = [
   {
     name: 'console.log is HTML-escaped on publish, logUnsafe is not',
     covers: 'F38 2.5',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`console.log('<b>bold</b> & "quotes" \\'single\\' \`tick\`');
       console.log('é ü ß 日本 😀 \\u00a0');
       console.logUnsafe('<b>unsafe</b> & é');`) },
@@ -22,7 +22,7 @@ export const CONSOLE: readonly Scenario[] = [
   {
     name: 'console.commandResult and many lines',
     covers: 'F38',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`console.commandResult('<result> é'); console.commandResult(42); for (let i = 0; i < 200; i++) console.log('line', i);`) },
   },
   {
@@ -73,7 +73,7 @@ export const CONSOLE: readonly Scenario[] = [
   {
     name: 'console command with a syntax error',
     covers: 'F21',
-    ticks: 1,
+    ticks: 2,
     steps: { 0: { commands: [{ expression: 'this is not javascript' }] } },
     code: { main: loop(`console.log('loop');`) },
   },

@@ -12,7 +12,7 @@ export const ERRORS: readonly Scenario[] = [
   {
     name: 'an Error thrown from another module',
     covers: 'F40',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`require('helper').fail();`), helper: `module.exports.fail = function fail() {\n  null.property;\n};` },
   },
   {
@@ -30,7 +30,7 @@ export const ERRORS: readonly Scenario[] = [
   {
     name: 'a thrown object with a message but no stack',
     covers: 'F40 F41',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`throw { message: 'plain object <message>' };`) },
   },
   {
@@ -51,13 +51,13 @@ export const ERRORS: readonly Scenario[] = [
   {
     name: 'an error caught by the player is not reported',
     covers: 'F40',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`try { null.x; } catch (e) { console.log(e.name, e.message); } console.log('fine');`) },
   },
   {
     name: 'a thrown Error whose stack was replaced',
     covers: 'F40',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`const e = new Error('m'); e.stack = 'Custom stack <b>\\n  at somewhere'; throw e;`) },
   },
   {

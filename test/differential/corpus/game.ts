@@ -15,7 +15,7 @@ export const GAME: readonly Scenario[] = [
   {
     name: 'Game.cpu.getHeapStatistics',
     covers: 'F27',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`const h = Game.cpu.getHeapStatistics();
       console.log(JSON.stringify(Object.keys(h).sort()));
       console.log(h.heap_size_limit > 200 * 1024 * 1024, h.heap_size_limit < 400 * 1024 * 1024, h.used_heap_size > 0, h.used_heap_size < h.heap_size_limit);`) },
@@ -37,13 +37,13 @@ export const GAME: readonly Scenario[] = [
   {
     name: 'Game.notify with odd arguments',
     covers: 'F44',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`console.log(Game.notify(42), Game.notify('neg', -5), Game.notify('big', 5000), Game.notify({o: 1}, '3'));`) },
   },
   {
     name: 'getUsed grows with work and with intents',
     covers: 'F23',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`const a = Game.cpu.getUsed(); let x = 0; for (let i = 0; i < 1e6; i++) x += i; const b = Game.cpu.getUsed();
       Game.notify('a'); const c = Game.cpu.getUsed();
       console.log(b > a, c - b > 0.199, x > 0);`) },

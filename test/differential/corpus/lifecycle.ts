@@ -14,13 +14,13 @@ export const LIFECYCLE: readonly Scenario[] = [
   {
     name: 'an endless loop in a function of another module',
     covers: 'F22 3.3',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`require('spin').spin();`), spin: `module.exports.spin = function spin() {\n  for (;;) {}\n};` },
   },
   {
     name: 'a module that never finishes evaluating',
     covers: 'F22 3.3',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`console.log('loop'); require('slow');`), slow: `while (true) {}` },
   },
   {

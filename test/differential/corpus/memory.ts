@@ -46,7 +46,7 @@ export const MEMORY: readonly Scenario[] = [
   {
     name: 'RawMemory.set errors',
     covers: 'F30',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`for (const v of [5, null, {}]) { try { RawMemory.set(v); } catch (e) { console.log(e.message); } }
       try { RawMemory.set('x'.repeat(2 * 1024 * 1024 + 1)); } catch (e) { console.log(e.message); }`) },
   },

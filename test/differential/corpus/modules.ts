@@ -22,7 +22,7 @@ export const MODULES: readonly Scenario[] = [
   {
     name: 'circular require',
     covers: 'F16',
-    ticks: 1,
+    ticks: 2,
     code: {
       main: loop(`try { require('a'); console.log('no error'); } catch (e) { console.log(typeof e, e instanceof Error, String(e.message), String(e).split('\\n')[0]); }`),
       a: `require('b'); module.exports = 1;`,
@@ -41,7 +41,7 @@ export const MODULES: readonly Scenario[] = [
   {
     name: 'a module that does not compile',
     covers: 'F16 F19',
-    ticks: 1,
+    ticks: 2,
     code: {
       main: loop(`try { require('bad'); } catch (e) { console.log(typeof e, e instanceof Error, String(e.name), String(e.message), String(e).split('\\n')[0]); }`),
       bad: `module.exports = ;`,
@@ -72,7 +72,7 @@ export const MODULES: readonly Scenario[] = [
   {
     name: 'module names with dots and slashes',
     covers: 'F10',
-    ticks: 1,
+    ticks: 2,
     code: {
       main: loop(`console.log(require('lib/util.v2').name, require('./lib/util.v2') === require('lib/util.v2'));`),
       'lib/util.v2': `module.exports = { name: 'util v2' };`,
@@ -109,7 +109,7 @@ fail();`,
   {
     name: 'require of a module that throws a string',
     covers: 'F16 F41',
-    ticks: 1,
+    ticks: 2,
     code: {
       main: loop(`try { require('thrower'); } catch (e) { console.log(typeof e, String(e)); }`),
       thrower: `throw 'a string from a module';`,

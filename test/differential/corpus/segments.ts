@@ -14,7 +14,7 @@ export const SEGMENTS: readonly Scenario[] = [
   {
     name: 'segments: setActiveSegments errors',
     covers: 'F33',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`for (const v of ['1', [1,2,3,4,5,6,7,8,9,10,11], [100], ['x'], [-1]]) { try { RawMemory.setActiveSegments(v); console.log('ok'); } catch (e) { console.log(e.message); } }
       RawMemory.setActiveSegments(['4', 5.9]);`) },
   },
@@ -92,7 +92,7 @@ export const SEGMENTS: readonly Scenario[] = [
   {
     name: 'InterShardMemory global',
     covers: '2.3',
-    ticks: 1,
+    ticks: 2,
     code: { main: loop(`console.log(typeof InterShardMemory); InterShardMemory.setLocal('x');`) },
   },
 ];
