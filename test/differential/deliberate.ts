@@ -59,6 +59,9 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     // The official store also holds `""` for active segments never written; every other segment is equal.
     Object.entries(o.segments).every(([id, data]) => k.segments[id] === data || (data === '' && k.segments[id] === undefined)) &&
     Object.keys(k.segments).every((id) => id in o.segments)),
+  entry('writtenSegmentsCounted', 'every active segment re-saved every tick', ['status', 'console', 'errors', 'frames', 'memory', 'segments'],
+    // The official limit of 10 counts loaded segments too (they are re-saved); the kernel counts writes.
+    ['ten active segments and one more written']),
   entry('segmentErrorKeepsTick', 'segment validation error discards the whole tick', ['status', 'console', 'memory', 'segments'],
     ['segments: one over 100 KB', 'segments: more than 10 written in a tick', 'segments: invalid id and non-string value']),
   entry('publicSegmentsCleared', '`setPublicSegments([])` is ignored', ['publicSegments'], ['segments: setPublicSegments([]) after a list'],
@@ -79,6 +82,18 @@ export const DELIBERATE: readonly DeliberateDifference[] = [
     // Under Node 24 the official nested compile reports `SyntaxError: <message>` without `[module:line:column]`.
     (_d, o, k) => o.errors.length === k.errors.length && o.errors.every((line, i) =>
       line === k.errors[i] || (line.startsWith('SyntaxError: ') && k.errors[i]!.replace(/ \[[^\]]+:\d+:\d+\]$/, '') === line))),
+  entry('consoleCapped', 'console output unbounded', ['console'], ['a console flood of several megabytes'], (_d, o, k) => {
+    const official = o.console?.log ?? [];
+    const kernel = k.console?.log ?? [];
+    const cut = kernel.length - 1;
+    return cut > 0 && cut < official.length && /^\[console output truncated: more than \d+ KB this tick\]$/.test(kernel[cut]!) &&
+      kernel.slice(0, cut).every((line, i) => line === official[i]);
+  }),
+  entry('gcProperty', 'no `gc` on the player\'s global', ['console'], ['the gc global'],
+    (_d, o, k) => o.console?.log[0] === 'undefined false' && k.console?.log[0] === 'undefined true'),
+  entry('oneTimeoutPerCall', 'per-`require`/loop timeouts', ['status', 'console', 'errors', 'frames'], ['main and loop each busy for most of the tick limit'],
+    // Officially the top-level `require('main')` and the loop each get the whole tick limit on a reset tick.
+    (_d, o, k) => o.status === 'ok' && k.status === 'error' && k.errors[0] === 'Script execution timed out.'),
   entry('thrownNonErrors', 'thrown non-Errors produce no console error', ['errors', 'frames'],
     ['a thrown string', 'a thrown number and a thrown Error subclass'], (_d, o, k) => o.errors.length === 0 && k.errors.length === 1),
   entry('throwNull', '`throw null` / `throw undefined` report the runner\'s own `TypeError`', ['errors', 'frames'], ['throw null and throw undefined'],

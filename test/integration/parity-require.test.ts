@@ -60,6 +60,14 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
     assert.equal(rs[2]!.sandbox.coldStart, 'codeChanged');
   });
 
+  it('evaluates a module again after its evaluation timed out, instead of calling it circular (F16)', async () => {
+    const modules = { main: loop(`console.log('tick', Game.time); require('slow');`), slow: `if (Game.time === 1) for (;;) {} module.exports = 1;` };
+    const rs = await ticks(runtime(), modules, [{ cpu: { tickLimit: 20 } }, { cpu: { tickLimit: 20 } }]);
+    assert.equal(rs[0]!.outcome, 'timedOut');
+    assert.equal(rs[1]!.outcome, 'ok', rs[1]!.errors.join('\n'));
+    assert.deepEqual(rs.map(logs), [['tick 1'], ['tick 2']]);
+  });
+
   it('returns binary modules as cached bytes that WebAssembly.Module accepts (F18)', async () => {
     // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
     const wasm = Buffer.from([

@@ -75,14 +75,16 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     descriptors[name] = { value: methods[name], enumerable: false, writable: false, configurable: false };
   }
   // F32: pre-filled with the segments requested last tick (this tick's object).
-  descriptors.segments = { get: () => state.segments, enumerable: true, configurable: false };
+  // Not enumerable, like the official object's own properties (`Object.keys(RawMemory)` lists only what
+  // the player added, and `foreignSegment`).
+  descriptors.segments = { get: () => state.segments, enumerable: false, configurable: false };
   // F37: the legacy inter-shard field, kept as an alias of InterShardMemory's local segment and persisted.
   descriptors.interShardSegment = {
     get: () => state.interShardLocal,
     set: (value: unknown) => {
       state.interShardLocal = value;
     },
-    enumerable: true,
+    enumerable: false,
     configurable: false,
   };
   const foreign: PropertyDescriptor = { value: undefined, enumerable: true, writable: false, configurable: false };
@@ -105,6 +107,8 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
 export function makeMemoryDefiner(global: Record<string, unknown>, state: TickState, pristine: Pristine): () => void {
   const defineProperty = pristine.defineProperty;
   const setPrototypeOf = pristine.setPrototypeOf;
+  // Captured at install, before any player code can replace it.
+  const hasOwn = Object.hasOwn;
   const lazy: PropertyDescriptor = {
     configurable: true,
     enumerable: true,
@@ -113,7 +117,12 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
       let parsed: unknown;
       try {
         parsed = JSON.parse(((raw.get as () => string)() || '{}'));
-        if (parsed !== null && typeof parsed === 'object') setPrototypeOf(parsed, null);
+        // The official `_parsed.__proto__ = null`: an own `"__proto__"` key (JSON.parse makes one) is
+        // set to null and the prototype stays; otherwise the prototype becomes null.
+        if (parsed !== null && typeof parsed === 'object') {
+          if (hasOwn(parsed, '__proto__')) (parsed as Record<string, unknown>)['__proto__'] = null;
+          else setPrototypeOf(parsed, null);
+        }
       } catch {
         parsed = null;
       }
