@@ -53,3 +53,44 @@ if (!global.started) { global.started = true; busy(300); }
 module.exports.loop = function () { busy(300); console.log('finished', Game.time); };` },
   },
 ];
+
+/** More probes of Memory, console and commands. */
+export const PROBES: readonly Scenario[] = [
+  {
+    name: 'Memory read, RawMemory.set, Memory read again',
+    covers: 'F28 F29 F30',
+    ticks: 3,
+    code: { main: loop(`const before = Memory; before.x = Game.time; RawMemory.set('{"set":' + Game.time + '}');
+      console.log(Memory === before, JSON.stringify(Memory), RawMemory.get(), '_parsed' in RawMemory);
+      if (Game.time === 101) { RawMemory._parsed = { assigned: true }; }`) },
+  },
+  {
+    name: 'memhack cleared with RawMemory._parsed = null',
+    covers: 'F29',
+    ticks: 2,
+    code: { main: loop(`Memory.changed = Game.time; RawMemory._parsed = null; console.log(RawMemory.get());`) },
+  },
+  {
+    name: 'console.log of values whose toString misbehaves',
+    covers: 'F38',
+    ticks: 2,
+    code: { main: loop(`console.log({ toString: () => 5 }, { toString: 'not a function' }.toString === 'not a function');
+      try { console.log({ toString() { throw new Error('bad toString'); } }); } catch (e) { console.log('caught', e.message); }
+      console.log(Object.assign(Object.create(null), { a: 1 }).toString === undefined);
+      try { console.log(Object.assign(Object.create(null), { a: 1 })); } catch (e) { console.log('caught', e.name); }`) },
+  },
+  {
+    name: 'console commands using require, Memory and objects',
+    covers: 'F21',
+    ticks: 2,
+    steps: { 0: { commands: [{ expression: 'require("util").answer' }, { expression: '({a: 1})' }, { expression: '[1, 2]' }, { expression: 'Memory.fromCommand = "yes"' }, { expression: 'undefined' }, { expression: 'null' }] } },
+    code: { main: loop(`console.log('loop', Game.time, String(Memory.fromCommand));`), util: `module.exports.answer = 42;` },
+  },
+  {
+    name: 'console command in a tick where main has no loop',
+    covers: 'F21 F20',
+    ticks: 2,
+    steps: { 0: { commands: [{ expression: 'typeof module.exports.loop + " " + typeof exports' }] } },
+    code: { main: `console.log('main only', Game.time);` },
+  },
+];
