@@ -49,8 +49,8 @@ export const EDGES: readonly Scenario[] = [
     covers: 'F22',
     ticks: 2,
     code: { main: `function busy(ms) { const end = Game.cpu.getUsed() + ms; while (Game.cpu.getUsed() < end) {} }
-if (!global.started) { global.started = true; busy(300); }
-module.exports.loop = function () { busy(300); console.log('finished', Game.time); };` },
+if (!global.started) { global.started = true; busy(260); }
+module.exports.loop = function () { busy(260); console.log('finished', Game.time); };` },
   },
 ];
 
