@@ -69,6 +69,9 @@ export class KernelSide implements AsyncDisposable {
         }
         for (const command of step?.commands ?? []) storage.addConsoleCommand(userId, command.expression, command.hidden ?? false);
         if (step?.memory !== undefined) storage.setMemory(userId, step.memory);
+        // Notifications with a group interval of 0 are grouped by the millisecond: ticks of the same
+        // millisecond would merge here where they never do on the (slower) official side.
+        await new Promise((resolve) => setTimeout(resolve, 2));
         const from = published.length;
         const status = await this.#tick(userId, FIRST_GAME_TIME + i);
         observations.push(this.#observe(userId, FIRST_GAME_TIME + i, status.status, status.notify, published.slice(from)));
