@@ -10,6 +10,7 @@ import {
   isNpcUser,
   normaliseNotify,
   notificationDate,
+  notifyMessageDate,
 } from './payloads.js';
 import type { CodeRecord, CommitReport, KernelNotice, LoadRequest, LoadResult, StoragePort, TickCommit, UserRecord } from './port.js';
 
@@ -286,7 +287,7 @@ export class MemoryStorage implements StoragePort {
       if (key === 'notify') {
         for (const item of Array.isArray(value) ? value : []) {
           const notify = normaliseNotify(item);
-          if (notify) this.#notify(userId, 'msg', notify.message, notificationDate(this.#clock(), notify.groupInterval || undefined));
+          if (notify) this.#notify(userId, 'msg', notify.message, notifyMessageDate(this.#clock(), notify.groupInterval));
         }
       } else if (key === 'global') {
         this.globalIntents.push({ userId, intents: value });

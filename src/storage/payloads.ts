@@ -36,6 +36,16 @@ export function notificationDate(now: number, intervalMinutes: number | undefine
   return Math.ceil(now / interval) * interval;
 }
 
+/**
+ * F44/F45: the date a `Game.notify` message is grouped under: `ceil(now / interval) * interval` with the
+ * interval in whole ms, or `now` itself when the interval is 0 (no grouping; a 0 does not fall back to
+ * the 30 minutes of error notices).
+ */
+export function notifyMessageDate(now: number, groupIntervalMinutes: number): number {
+  const interval = Math.floor(groupIntervalMinutes * 60 * 1000);
+  return interval ? Math.ceil(now / interval) * interval : now;
+}
+
 /** F44: notify intents: message cut to 500 characters, group interval clamped to 0..1440 minutes. */
 export function normaliseNotify(intent: unknown): { message: string; groupInterval: number } | null {
   if (intent === null || typeof intent !== 'object') return null;

@@ -47,10 +47,25 @@ describe('player runtime parity: modules, require, errors (F14, F16-F20, F40, F4
 
   it('keeps the module cache while main exports a loop, and rebuilds it when the code timestamp changes (F17)', async () => {
     const main = `globalThis.evals = (globalThis.evals || 0) + 1; module.exports.loop = function () { console.log('evals', evals); };`;
-    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 2 } }]);
-    // Same code, new timestamp: same isolate (globals kept), but `main` is evaluated again.
+    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 2 } }, { code: { modules: { main }, timestamp: 2 } }, { code: { modules: { main }, timestamp: 1 } }]);
+    // Same code, an older timestamp: same isolate (globals kept), but `main` is evaluated again.
     assert.deepEqual(rs.map(logs), [['evals 1'], ['evals 1'], ['evals 2']]);
     assert.equal(rs[2]!.sandbox.coldStart, null);
+  });
+
+  it('resets the isolate when the same code comes with a newer timestamp (F13: "push the same code again")', async () => {
+    const main = `globalThis.evals = (globalThis.evals || 0) + 1; module.exports.loop = function () { console.log('evals', evals); };`;
+    const rs = await ticks(runtime(), main, [{ code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 1 } }, { code: { modules: { main }, timestamp: 2 } }]);
+    assert.deepEqual(rs.map(logs), [['evals 1'], ['evals 1'], ['evals 1']]);
+    assert.equal(rs[2]!.sandbox.coldStart, 'codeChanged');
+  });
+
+  it('evaluates a module again after its evaluation timed out, instead of calling it circular (F16)', async () => {
+    const modules = { main: loop(`console.log('tick', Game.time); require('slow');`), slow: `if (Game.time === 1) for (;;) {} module.exports = 1;` };
+    const rs = await ticks(runtime(), modules, [{ cpu: { tickLimit: 20 } }, { cpu: { tickLimit: 20 } }]);
+    assert.equal(rs[0]!.outcome, 'timedOut');
+    assert.equal(rs[1]!.outcome, 'ok', rs[1]!.errors.join('\n'));
+    assert.deepEqual(rs.map(logs), [['tick 1'], ['tick 2']]);
   });
 
   it('returns binary modules as cached bytes that WebAssembly.Module accepts (F18)', async () => {

@@ -26,6 +26,14 @@ describe('source-mapped player stacks', () => {
     assert.deepEqual(r.errors, [MAPPED]);
   });
 
+  it('maps the frames of a timed-out tick, which show where the player was when the timeout fired', async () => {
+    // Line 3 of the bundle spins; it maps to src/<util>.ts line 3, and the loop's call to src/main.ts:20.
+    const spinning = BUNDLE.replace('throw new Error("mapped <x>");', 'for (;;) {}');
+    const r = await tickOnce(runtime(), { main: spinning, 'main.js.map': MAP }, { cpu: { tickLimit: 20 } });
+    assert.equal(r.outcome, 'timedOut');
+    assert.deepEqual(r.errors, ['Script execution timed out.\n    at boom (src/&lt;util>.ts:3:5)\n    at module.exports.loop (src/main.ts:20:3)']);
+  });
+
   it('maps frames through a sibling module named <name>.js.map', async () => {
     const r = await tickOnce(runtime(), { main: BUNDLE, 'main.js.map': MAP });
     assert.deepEqual(r.errors, [MAPPED]);

@@ -4,7 +4,7 @@ import { formatError } from './errors.js';
 import { makeGame } from './game.js';
 import { makeIntents } from './intents.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
-import { decodeBase64, makeRequire, runMainLoop, type InstalledModule } from './require.js';
+import { decodeBase64, dropUnfinished, makeRequire, runMainLoop, type InstalledModule } from './require.js';
 import type { IntentRegistry, Limits, Pristine, TickPayload, TickState } from './types.js';
 import { capWebAssembly } from './wasm.js';
 
@@ -106,6 +106,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   const modules = create(null) as Record<string, InstalledModule>;
   let requireFn: (((name: string) => unknown) & { cache: Record<string, unknown> }) | null = null;
   let requireTimestamp = -1;
+  const inProgress = {};
   const nowCpu = (): number => Number(isolate.cpuTime) / 1e6;
   // One long-lived tick state per isolate, reset at each tick: the per-tick objects players get
   // (RawMemory, console, InterShardMemory, Game, the Memory getter) are built from methods and
@@ -243,8 +244,9 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       s.errors.push('Host game layer error: ' + formatError(e, config.runtimeFile));
       return '{"status":"error"}';
     }
+    if (requireFn !== null) dropUnfinished(requireFn.cache, inProgress, keys);
     if (requireFn === null || global.require !== requireFn || requireTimestamp !== payload.codeTimestamp || !mainLoaded()) {
-      requireFn = makeRequire(modules, pristine, decodeBase64, global, owner);
+      requireFn = makeRequire(modules, pristine, decodeBase64, global, owner, inProgress);
       requireTimestamp = payload.codeTimestamp;
       setGlobal('require', requireFn);
     }

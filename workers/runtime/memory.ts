@@ -23,6 +23,11 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     if (isNaN_(id) || id < 0 || id > LIMITS.maxSegmentId) throw new Error_(message);
     return id;
   }
+  /** F35/F36: the official message shows the id after `parseInt` (`"NaN" is not a valid segment ID`). */
+  function parsedSegmentId(value: unknown): number {
+    const id = parseInt_(value as string);
+    return segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+  }
   function segmentList(ids: unknown): number[] {
     if (!isArray(ids)) throw new Error_(`"${String_(ids)}" is not an array`);
     const out: number[] = [];
@@ -54,7 +59,7 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     },
     // F35: null clears.
     setDefaultPublicSegment(id: unknown) {
-      state.defaultPublicSegment = id === null ? null : segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+      state.defaultPublicSegment = id === null ? null : parsedSegmentId(id);
     },
     // F36: null clears; the id is optional (the target's default public segment is used).
     setActiveForeignSegment(username: unknown, id?: unknown) {
@@ -63,7 +68,7 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
         return;
       }
       const entry: { username: string; id?: number } = { username: String_(username) };
-      if (id !== undefined) entry.id = segmentId(id, `"${String_(id)}" is not a valid segment ID`);
+      if (id !== undefined) entry.id = parsedSegmentId(id);
       state.activeForeignSegment = entry;
     },
   };
@@ -72,14 +77,16 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
     descriptors[name] = { value: methods[name], enumerable: false, writable: false, configurable: false };
   }
   // F32: pre-filled with the segments requested last tick (this tick's object).
-  descriptors.segments = { get: () => state.segments, enumerable: true, configurable: false };
+  // Not enumerable, like the official object's own properties (`Object.keys(RawMemory)` lists only what
+  // the player added, and `foreignSegment`).
+  descriptors.segments = { get: () => state.segments, enumerable: false, configurable: false };
   // F37: the legacy inter-shard field, kept as an alias of InterShardMemory's local segment and persisted.
   descriptors.interShardSegment = {
     get: () => state.interShardLocal,
     set: (value: unknown) => {
       state.interShardLocal = value;
     },
-    enumerable: true,
+    enumerable: false,
     configurable: false,
   };
   const foreign: PropertyDescriptor = { value: undefined, enumerable: true, writable: false, configurable: false };
@@ -102,6 +109,8 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
 export function makeMemoryDefiner(global: Record<string, unknown>, state: TickState, pristine: Pristine): () => void {
   const defineProperty = pristine.defineProperty;
   const setPrototypeOf = pristine.setPrototypeOf;
+  // Captured at install, before any player code can replace it.
+  const hasOwn = Object.hasOwn;
   const lazy: PropertyDescriptor = {
     configurable: true,
     enumerable: true,
@@ -110,7 +119,12 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
       let parsed: unknown;
       try {
         parsed = JSON.parse(((raw.get as () => string)() || '{}'));
-        if (parsed !== null && typeof parsed === 'object') setPrototypeOf(parsed, null);
+        // The official `_parsed.__proto__ = null`: an own `"__proto__"` key (JSON.parse makes one) is
+        // set to null and the prototype stays; otherwise the prototype becomes null.
+        if (parsed !== null && typeof parsed === 'object') {
+          if (hasOwn(parsed, '__proto__')) (parsed as Record<string, unknown>)['__proto__'] = null;
+          else setPrototypeOf(parsed, null);
+        }
       } catch {
         parsed = null;
       }

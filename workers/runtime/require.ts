@@ -19,8 +19,9 @@ export function makeRequire(
   decodeBase64: (text: string) => Uint8Array,
   global: Record<string, unknown>,
   owner: { user: string; timestamp: number },
+  /** Marks a module being evaluated; the kernel removes marks a timeout left behind (`dropUnfinished`). */
+  IN_PROGRESS: object,
 ): ((name: string) => unknown) & { cache: Record<string, unknown> } {
-  const IN_PROGRESS = {};
   const cache = pristine.create(null) as Record<string, unknown>;
   const Error_ = pristine.Error;
   const defineProperty = pristine.defineProperty;
@@ -63,6 +64,16 @@ export function makeRequire(
   // F19: the legacy init-globals hook stays disabled.
   pristine.defineProperty(require, 'initGlobals', { value: undefined, enumerable: false, writable: false, configurable: false });
   return require as typeof require & { cache: Record<string, unknown> };
+}
+
+/**
+ * A timeout ends the isolate's execution without running the `catch` that forgets a module that did not
+ * finish evaluating (F16); the official driver's timeout is catchable, so it does forget it. Called
+ * before each tick, this forgets modules still marked in progress, so they are evaluated again instead
+ * of failing as a circular reference.
+ */
+export function dropUnfinished(cache: Record<string, unknown>, inProgress: object, keys: (o: object) => string[]): void {
+  for (const key of keys(cache)) if (cache[key] === inProgress) delete cache[key];
 }
 
 /**

@@ -12,7 +12,7 @@ import { addMmoCpu, makeGame } from './game.js';
 import { makeIntents } from './intents.js';
 import { installKernel } from './kernel.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
-import { decodeBase64, makeRequire, runMainLoop } from './require.js';
+import { decodeBase64, dropUnfinished, makeRequire, runMainLoop } from './require.js';
 import { capWebAssembly } from './wasm.js';
 
 /** File name of the runtime script; frames from it are removed from player stack traces. */
@@ -27,6 +27,7 @@ const FACTORIES: Record<string, (...args: never[]) => unknown> = {
   makeMemoryDefiner,
   makeInterShardMemory,
   makeRequire,
+  dropUnfinished,
   runMainLoop,
   makeGame,
   addMmoCpu,

@@ -1,4 +1,5 @@
 import type { OutcomeKind } from '../../src/shared/outcome.js';
+import { RUNTIME_FILE } from '../runtime/source.js';
 
 /**
  * The one place where isolated-vm's error strings are mapped to outcomes (STYLE rule 5). Each message
@@ -25,7 +26,7 @@ export interface Failure {
 export function classifyError(error: unknown, isDisposed: boolean, haltRequested: boolean): Failure {
   if (haltRequested) return { kind: 'halted', message: 'CPU halted' };
   const message = error instanceof Error ? error.message : String(error);
-  if (message.startsWith(IVM_MESSAGES.timeout)) return { kind: 'timedOut', message: IVM_MESSAGES.timeout };
+  if (message.startsWith(IVM_MESSAGES.timeout)) return { kind: 'timedOut', message: timeoutMessage(error) };
   if (message.includes(IVM_MESSAGES.memoryLimit)) return { kind: 'memoryExceeded', message: `Error: ${IVM_MESSAGES.memoryLimit}` };
   if (message.includes(IVM_MESSAGES.arrayBuffer)) {
     return isDisposed
@@ -45,6 +46,23 @@ export function classifyError(error: unknown, isDisposed: boolean, haltRequested
   // serialising the result): a script error, reported with its message only (never a host stack).
   const name = error instanceof Error ? error.name : 'Error';
   return { kind: 'scriptError', message: `${name}: ${message}`.replace(/</g, '&lt;') };
+}
+
+/**
+ * The official timeout error is thrown inside the isolate, so the player sees the stack at the moment
+ * of the timeout (`Script execution timed out.\n    at module.exports.loop (main:2:3)`, spec 3.3).
+ * isolated-vm's host-side error carries the same frames before its `<isolated-vm boundary>` line: they
+ * are kept, minus the kernel's own runtime frames, formatted like any player stack (F40).
+ */
+function timeoutMessage(error: unknown): string {
+  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  const lines: string[] = [IVM_MESSAGES.timeout];
+  for (const line of stack.split('\n').slice(1)) {
+    if (line.includes('<isolated-vm boundary>')) break;
+    if (line.includes(RUNTIME_FILE)) continue;
+    lines.push(line.replace(/at __module \((.*)\)/, 'at $1').replace(/</g, '&lt;'));
+  }
+  return lines.join('\n');
 }
 
 /** Official message on the tick after an isolate was disposed unexpectedly (spec 3.5, user-vm.js:19). */

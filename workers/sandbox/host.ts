@@ -140,8 +140,9 @@ export class SandboxHost {
     if (sandbox !== undefined && request.coldStart !== undefined) {
       this.#dispose(userId, request.coldStart);
       sandbox = undefined;
-    } else if (sandbox !== undefined && sandbox.codeHash !== request.code.hash) {
-      // The official global reset on a code change (F13).
+    } else if (sandbox !== undefined && (sandbox.codeHash !== request.code.hash || request.code.timestamp > sandbox.codeTimestamp)) {
+      // The official global reset on a code upload (F13): a newer timestamp resets the isolate even when
+      // the code is the same ("push the same code again"); compiled modules are still reused by hash.
       this.#dispose(userId, 'codeChanged');
       sandbox = undefined;
     } else if (sandbox?.isDisposed) {
@@ -171,6 +172,7 @@ export class SandboxHost {
         return internalError(request, e, `Script execution has been terminated: the runtime could not start (${text.replace(/</g, '&lt;')})`);
       }
       createMs = performance.now() - t0;
+      sandbox.codeTimestamp = request.code.timestamp;
       this.#sandboxes.set(userId, sandbox);
     }
     const result = sandbox.run(request, coldStart, createMs, notices);

@@ -68,6 +68,8 @@ type RunnerRefs = {
 export class PlayerSandbox {
   readonly userId: UserId;
   readonly codeHash: CodeHash;
+  /** The code timestamp this isolate started with: a newer upload resets it, even with the same code (F13). */
+  codeTimestamp = 0;
   lastUsed = Date.now();
   readonly #isolate: ivm.Isolate;
   readonly #context: ivm.Context;
@@ -252,7 +254,8 @@ export class PlayerSandbox {
     }
     if (failure !== undefined) {
       outcome = failure.kind;
-      errors.push(failure.message);
+      // A timeout carries the player's frames at the moment it fired: mapped like any player stack.
+      errors.push(failure.kind === 'timedOut' ? this.#maps.mapStack(failure.message) : failure.message);
     }
     errors.push(...playerErrors);
     const keep = outcome === 'ok' || outcome === 'scriptError' || outcome === 'timedOut';

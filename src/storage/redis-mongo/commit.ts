@@ -19,7 +19,7 @@
  */
 import type { UserId } from '../../shared/ids.js';
 import type { CommitReport, TickCommit } from '../port.js';
-import { consoleChannel, consoleErrorPayload, consoleMessagesPayload, cpuChannel, cpuPayload, isNpcUser, normaliseNotify, notificationDate } from '../payloads.js';
+import { consoleChannel, consoleErrorPayload, consoleMessagesPayload, cpuChannel, cpuPayload, isNpcUser, normaliseNotify, notificationDate, notifyMessageDate } from '../payloads.js';
 import { createHash } from 'node:crypto';
 import { Collections, docId, type BulkOp, type CollectionName, type Doc, type MongoLink } from './mongo.js';
 import type { RedisLink } from './redis.js';
@@ -110,7 +110,7 @@ export async function commitBatch(redis: RedisLink, mongo: MongoLink, shardName:
       if (key === 'notify') {
         for (const item of Array.isArray(value) ? value : []) {
           const n = normaliseNotify(item);
-          if (n) notice('msg', n.message, notificationDate(now, n.groupInterval || undefined));
+          if (n) notice('msg', n.message, notifyMessageDate(now, n.groupInterval));
         }
       } else if (key === 'global') {
         add(Collections.intents, c.userId, { insertOne: { document: { _id: `${c.gameTime}:${c.userId}`, user: c.userId, intents: value } } });
