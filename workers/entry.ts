@@ -4,12 +4,16 @@
  * configured with `atomics: 'disabled'` so the idle sweep timer runs between tasks.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import type { BatchResult, BatchTask, WorkerConfig } from '../src/shared/protocol.js';
+import type { BatchResult, BatchTask, ShutdownTask, WorkerConfig } from '../src/shared/protocol.js';
 import { SandboxHost } from './sandbox/host.js';
 
 const host = new SandboxHost(workerData as WorkerConfig);
 
-export default function runBatch(task: BatchTask): BatchResult {
+export default function runBatch(task: BatchTask | ShutdownTask): BatchResult | null {
+  if ('shutdown' in task) {
+    host.shutdown();
+    return null;
+  }
   const result = host.runBatch(task);
   return { ...result, worker: { ...result.worker, threadId } };
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { createHeartbeatBuffer, HeartbeatCell } from '../shared/heartbeat.js';
-import type { BatchResult, BatchTask, WorkerConfig } from '../shared/protocol.js';
+import type { BatchResult, BatchTask, ShutdownTask, WorkerConfig } from '../shared/protocol.js';
 
 export interface PoolSettings {
   readonly poolSize: number;
@@ -21,6 +21,8 @@ type PiscinaWorker = Parameters<NonNullable<ConstructorParameters<typeof Piscina
 
 const WORKER_FILE = fileURLToPath(new URL('../../workers/entry.js', import.meta.url));
 const QUEUE_OPTIONS = Piscina.queueOptionsSymbol;
+/** How long `close()` waits for each worker to dispose its isolates before ending the threads anyway. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * The only importer of piscina. A fixed set of slots, each held by one stateful worker thread: players
@@ -32,7 +34,7 @@ const QUEUE_OPTIONS = Piscina.queueOptionsSymbol;
  * thread). A player's limits are isolated-vm timeouts inside the worker, never an abort.
  */
 export class WorkerPool implements AsyncDisposable {
-  readonly #piscina: Piscina<BatchTask, BatchResult>;
+  readonly #piscina: Piscina<BatchTask | ShutdownTask, BatchResult | null>;
   readonly #settings: PoolSettings;
   readonly #events: PoolEvents;
   /** Slot -> Piscina worker id, null while the slot's worker is being replaced. */
@@ -57,7 +59,7 @@ export class WorkerPool implements AsyncDisposable {
     this.#heartbeat = createHeartbeatBuffer(size + settings.maxAbandonedWorkers + 1);
     let resolveReady!: () => void;
     this.#ready = new Promise((resolve) => (resolveReady = resolve));
-    this.#piscina = new Piscina<BatchTask, BatchResult>({
+    this.#piscina = new Piscina<BatchTask | ShutdownTask, BatchResult | null>({
       filename: WORKER_FILE,
       minThreads: size,
       maxThreads: size,
@@ -113,7 +115,7 @@ export class WorkerPool implements AsyncDisposable {
     if (!set) this.#aborts.set(slot, (set = new Set()));
     set.add(controller);
     const full = { ...task, heartbeat: this.#cellOf[slot]!, [QUEUE_OPTIONS]: { slot } } as BatchTask;
-    return this.#piscina.run(full, { signal: controller.signal }).finally(() => set.delete(controller));
+    return this.#piscina.run(full, { signal: controller.signal }).then((result) => result!).finally(() => set.delete(controller));
   }
 
   /**
@@ -136,6 +138,14 @@ export class WorkerPool implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Each live worker disposes its isolates first (see `ShutdownTask`); a stuck one is not waited for.
+    const live = this.#slots.flatMap((id, slot) => (id !== null && !this.#retiring.has(id) ? [slot] : []));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(live.map((slot) => this.#piscina.run({ shutdown: true, [QUEUE_OPTIONS]: { slot } } as ShutdownTask))),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
     await this.#piscina.close({ force: this.#retiring.size > 0 });
   }
 

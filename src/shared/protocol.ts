@@ -166,6 +166,17 @@ export interface BatchTask {
   readonly dispose?: readonly UserId[];
 }
 
+/**
+ * Sent once to each worker before the pool closes. A worker thread that ends while isolated-vm handles
+ * (isolates, contexts, references, compiled scripts) are still alive in its heap aborts the process: Node's
+ * teardown runs a last collection whose weak callbacks reach isolated-vm after its per-thread environment
+ * is gone (`Assertion environment != nullptr`, measured in about 1 of 12 short runs). The worker disposes
+ * everything and collects while isolated-vm can still finalise its handles.
+ */
+export interface ShutdownTask {
+  readonly shutdown: true;
+}
+
 export interface WorkerStats {
   readonly threadId: number;
   readonly isolates: number;

@@ -36,12 +36,15 @@ export class SandboxHost {
   readonly #spares: PreparedIsolate[] = [];
   #refill: NodeJS.Immediate | null = null;
   #closed = false;
+  /** A full collection of this worker's heap (V8's `gc`). */
+  readonly #collect: () => void;
   catastrophic: { userId: UserId; message: string } | null = null;
 
   constructor(config: WorkerConfig) {
     this.#config = config;
     // Before the first isolate: every context created from here on has the `gc` the kernel hides.
     const collect = exposeGc();
+    this.#collect = collect;
     this.#settings = {
       memoryLimitMb: config.memoryLimitMb,
       wasmMemoryLimitMb: config.wasmMemoryLimitMb,
@@ -216,7 +219,18 @@ export class SandboxHost {
     if (this.#refill !== null) clearImmediate(this.#refill);
     for (const spare of this.#spares.splice(0)) spare.isolate.dispose();
     for (const userId of [...this.#sandboxes.keys()]) this.#dispose(userId, 'disposed', false);
+    this.#settings.scripts.clear();
     this.#settings.clock.close();
+  }
+
+  /**
+   * Before the thread ends (`ShutdownTask`): everything isolated-vm owns is disposed and released, then
+   * collected, so no isolated-vm handle is left for the collection of Node's thread teardown to finalise.
+   */
+  shutdown(): void {
+    this.close();
+    this.#collect();
+    this.#collect();
   }
 }
 

@@ -42,6 +42,15 @@ export class ScriptCache {
     return script;
   }
 
+  /** Releases every entry (the worker is shutting down). */
+  clear(): void {
+    for (const key of [...this.#entries.keys()]) {
+      const copy = this.#entries.get(key);
+      this.#entries.delete(key);
+      copy?.release();
+    }
+  }
+
   get size(): number {
     return this.#entries.size;
   }
