@@ -62,6 +62,8 @@ export class KernelPlayerRunner {
       cpuMaxPerTick: driver.config.cpuMaxPerTick,
       cpuBucketSize: driver.config.cpuBucketSize,
     });
+    // The operator's sign that the setting took effect (and what the end-to-end test looks for).
+    console.log(`Players run on screeps-runtime-kernel (${runtime.options.poolSize} worker threads)`);
     return new KernelPlayerRunner(driver, runtime);
   }
 
@@ -88,6 +90,9 @@ export class KernelPlayerRunner {
       // `data.js` rejects with `false` for a player without objects (it marks the user inactive).
       throw { error: error instanceof Error ? error.stack : error };
     }
+    // data.js caches accessibleRooms per process with a race: a player fetched while the first fetch is
+    // in flight gets none (the official run then fails). Read it here instead of failing the tick.
+    if (data.accessibleRooms === undefined) data = { ...data, accessibleRooms: await env.get(env.keys.ACCESSIBLE_ROOMS!) };
     const sandboxOps = recordPlayerSandbox(config, userId);
     const finite = (n: number, fallback: number) => (Number.isFinite(n) ? n : fallback);
     const request: ExecuteRequest = {

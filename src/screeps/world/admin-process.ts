@@ -4,11 +4,12 @@
  * harness kills). Requests come over IPC: place a bot as the backend CLI's `bots.spawn` does, set the
  * tick rate, read the game time, take a snapshot of the players' state.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { commonModule } from '../official.js';
 
-type Request = { id: number; op: 'placeBot'; args: PlaceBot } | { id: number; op: 'tickRate'; args: { ms: number } } | { id: number; op: 'gameTime' } | { id: number; op: 'hasEnv'; args: { key: string } } | { id: number; op: 'snapshot' };
+type Request = { id: number; op: 'placeBot'; args: PlaceBot } | { id: number; op: 'tickRate'; args: { ms: number } } | { id: number; op: 'gameTime' } | { id: number; op: 'hasEnv'; args: { key: string } } | { id: number; op: 'stopAt'; args: { time: number } } | { id: number; op: 'snapshot' };
 
 export interface PlaceBot {
   readonly botDir: string;
@@ -28,6 +29,8 @@ async function placeBot({ botDir, username, room }: PlaceBot): Promise<string> {
   if (!controller) throw new Error(`Room controller not found in ${room}`);
   if (controller.user) throw new Error(`Room ${room} is already owned`);
   const user = await db.users!.insert({
+    // A fixed id per name (the CLI's is random): the seeded Math.random and Memory depend on it, so two worlds match.
+    _id: createHash('sha256').update(username).digest('hex').slice(0, 15),
     username,
     usernameLower: username.toLowerCase(),
     cpu: 100,
@@ -89,6 +92,28 @@ async function snapshot(): Promise<unknown> {
   return { gameTime: await common.getGametime(), players };
 }
 
+/**
+ * Pauses main's loop as soon as the game time reaches `time`: main announces each new time on `roomsDone`
+ * and reads the pause flag at the start of its next tick, after a few storage calls of its own, so the
+ * flag set from here is there first and the world stops at exactly `time`.
+ */
+let stopTarget: { time: number; done: () => void } | null = null;
+let subscribed = false;
+function stopAt(time: number): Promise<void> {
+  if (!subscribed) {
+    subscribed = true;
+    common.storage.pubsub.subscribe(common.storage.pubsub.keys.ROOMS_DONE!, (data) => {
+      const target = stopTarget;
+      if (target === null || Number(data) < target.time) return;
+      stopTarget = null;
+      void env.set(env.keys.MAIN_LOOP_PAUSED!, '1').then(target.done);
+    });
+  }
+  return new Promise<void>((done) => {
+    stopTarget = { time, done };
+  });
+}
+
 async function handle(request: Request): Promise<unknown> {
   switch (request.op) {
     case 'placeBot':
@@ -97,6 +122,8 @@ async function handle(request: Request): Promise<unknown> {
       return env.set(env.keys.MAIN_LOOP_MIN_DURATION!, request.args.ms);
     case 'gameTime':
       return common.getGametime();
+    case 'stopAt':
+      return stopAt(request.args.time);
     case 'hasEnv':
       return (await env.get(env.keys[request.args.key] ?? request.args.key)) != null;
     case 'snapshot':

@@ -159,6 +159,29 @@ export class ServerWorld implements AsyncDisposable {
     return time;
   }
 
+  /**
+   * Runs the world until its game time is `time` and pauses main there (the runner and processors go
+   * idle), so two worlds can be compared at the same tick. `progress` is told the time as it advances.
+   */
+  async runUntil(time: number, progress?: (time: number) => void): Promise<void> {
+    let stopped = false;
+    const stop = this.#request('stopAt', { time }).then(() => {
+      stopped = true;
+    });
+    const watch = (async () => {
+      while (!stopped) {
+        const dead = this.#procs.find((p) => p.child.exitCode !== null);
+        if (dead) throw new Error(`${dead.name} exited (${dead.child.exitCode}): ${dead.log.join('').slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 200));
+        if (!stopped) progress?.(await this.gameTime());
+      }
+    })();
+    await Promise.all([stop, watch]);
+    // main may be inside its last tick's final stages (custom stage, loop timer): let the pause take hold.
+    const paused = await this.gameTime();
+    if (paused !== time) throw new Error(`the world paused at ${paused}, not ${time}`);
+  }
+
   async snapshot(): Promise<WorldSnapshot> {
     return (await this.#request('snapshot')) as WorldSnapshot;
   }
