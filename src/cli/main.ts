@@ -18,6 +18,10 @@ commands:
             --players N (default 300)  --ticks N (default 20)  --pool N (default: cores)
             --metrics-port N  serve /metrics, /runtime/isolates, /healthz on 127.0.0.1:N while it runs
             --storage memory|redis+mongo (default memory; redis+mongo reads REDIS_URL and MONGO_URL)
+  server-demo  an official private-server world (embedded storage, engine main and processors) whose
+            runner plays simplebots on the kernel; progress bar and final table (needs the @screeps packages)
+            --bots N (default 6, beside the world's 4)  --ticks N (default 300)  --port N (default 21025)
+            --pool N  --runner-threads N (default 4)  --runner kernel|official (default kernel)
   seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
             --players N (default 300)
   runner    take players from the Redis users queue and run them, until SIGTERM
@@ -49,6 +53,22 @@ async function main(argv: string[]): Promise<number> {
         quiet: args.quiet === true,
         ...(args['metrics-port'] !== undefined ? { metricsPort: args['metrics-port'] as number } : {}),
         storage: parseStorageKind(args.storage),
+      });
+      return 0;
+    }
+    case 'server-demo': {
+      const args = parseArgs(rest, { bots: 'int', ticks: 'int', port: 'int', pool: 'int', 'runner-threads': 'int', runner: 'string' });
+      const runner = args.runner ?? 'kernel';
+      if (runner !== 'kernel' && runner !== 'official') throw new Error(`--runner must be kernel or official, got ${String(runner)}`);
+      // Loaded on demand: the official server's packages are optional peers of this package.
+      const { runServerDemo } = await import('../screeps/server-demo.js');
+      await runServerDemo({
+        bots: (args.bots as number | undefined) ?? 6,
+        ticks: (args.ticks as number | undefined) ?? 300,
+        storagePort: (args.port as number | undefined) ?? 21025,
+        runner,
+        ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
+        ...(args['runner-threads'] !== undefined ? { runnerThreads: args['runner-threads'] as number } : {}),
       });
       return 0;
     }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { driverWebpack, officialVersions, resolveFromHere } from './official.js';
+import { driverDir, driverWebpack, officialVersions, resolveFromHere } from './official.js';
 
 /** The package root, from `dist/src/screeps/` (compiled) where this module runs. */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -32,24 +32,47 @@ async function build(buildDir: string): Promise<string> {
   mkdirSync(buildDir, { recursive: true });
   const webpack = driverWebpack();
   const part = `game-${key}.${process.pid}.tmp.js`;
-  await new Promise<void>((done, fail) => {
-    webpack(
-      {
-        context: PACKAGE_ROOT,
-        entry: GAME_ENTRY,
-        output: { path: buildDir, filename: part },
-        resolve: { alias: { '~runtime-driver': resolveFromHere('@screeps/driver/lib/runtime/runtime-driver.js') } },
-        // The engine's utils fall back to `require('@screeps/core')` outside an isolate; never reached here.
-        plugins: [new webpack.IgnorePlugin(/@screeps\/core/)],
-      },
-      (error: Error | null, stats: { hasErrors(): boolean; toString(o: object): string }) => {
-        if (error) fail(error);
-        else if (stats.hasErrors()) fail(new Error(`building the game bundle failed:\n${stats.toString({ all: false, errors: true })}`));
-        else done();
-      },
-    );
+  await runWebpack(webpack, {
+    context: PACKAGE_ROOT,
+    entry: GAME_ENTRY,
+    output: { path: buildDir, filename: part },
+    resolve: { alias: { '~runtime-driver': resolveFromHere('@screeps/driver/lib/runtime/runtime-driver.js') } },
+    // The engine's utils fall back to `require('@screeps/core')` outside an isolate; never reached here.
+    plugins: [new webpack.IgnorePlugin(/@screeps\/core/)],
   });
   // Renamed into place: runner processes starting together never read a half-written bundle.
   renameSync(join(buildDir, part), file);
   return readFileSync(file, 'utf8');
+}
+
+/**
+ * The official driver's own isolate bundle (`build/runtime.bundle.js` in the driver's folder), which its
+ * npm package does not ship built: made here as the driver's `npm run build` makes it (without the V8
+ * snapshot step; the driver falls back to the bundle). Only needed to run the official runner beside the
+ * kernel (tests, `server-demo --runner official`).
+ */
+export async function ensureOfficialRuntimeBundle(): Promise<void> {
+  const dir = driverDir();
+  const file = join(dir, 'build/runtime.bundle.js');
+  if (existsSync(file)) return;
+  const webpack = driverWebpack();
+  const part = `runtime.bundle.${process.pid}.tmp.js`;
+  await runWebpack(webpack, {
+    context: dir,
+    entry: join(dir, 'lib/runtime/runtime.js'),
+    output: { path: join(dir, 'build'), filename: part },
+    resolve: { alias: { '~runtime-driver': join(dir, 'lib/runtime/runtime-driver.js') } },
+    plugins: [new webpack.IgnorePlugin(/@screeps\/core/)],
+  });
+  renameSync(join(dir, 'build', part), file);
+}
+
+function runWebpack(webpack: any, config: object): Promise<void> {
+  return new Promise<void>((done, fail) => {
+    webpack(config, (error: Error | null, stats: { hasErrors(): boolean; toString(o: object): string }) => {
+      if (error) fail(error);
+      else if (stats.hasErrors()) fail(new Error(`webpack failed:\n${stats.toString({ all: false, errors: true })}`));
+      else done();
+    });
+  });
 }

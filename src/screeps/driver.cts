@@ -14,9 +14,22 @@ interface PlayerRunner {
 const driver = Object.create(official as object) as Record<string, unknown>;
 let runner: Promise<PlayerRunner> | undefined;
 
-driver.makeRuntime = function makeRuntime(userId: string): Promise<unknown> {
+function startKernel(): Promise<PlayerRunner> {
   runner ??= import('./kernel-driver.js').then((m) => m.KernelPlayerRunner.create(official));
-  return runner.then(
+  return runner;
+}
+
+// The runner process starts the kernel (worker threads, the game bundle) once connected, before its
+// loop fetches the first player, so the first tick does not wait for it.
+driver.connect = function connect(processType: string): Promise<unknown> {
+  return official.connect(processType).then(async (connected: unknown) => {
+    if (processType === 'runner') await startKernel();
+    return connected;
+  });
+};
+
+driver.makeRuntime = function makeRuntime(userId: string): Promise<unknown> {
+  return startKernel().then(
     (r) => r.makeRuntime(userId),
     (error: unknown) => {
       runner = undefined;

@@ -25,6 +25,7 @@ export interface OfficialDriver {
   getAllTerrainData(): Promise<{ room: string; terrain: string }[]>;
   getWorldSize(): number;
   makeRuntime(userId: string): Promise<unknown>;
+  connect(processType: string): Promise<unknown>;
   [name: string]: unknown;
 }
 

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { commonModule } from '../official.js';
+import { commonModule, officialDriver } from '../official.js';
 
-type Request = { id: number; op: 'placeBot'; args: PlaceBot } | { id: number; op: 'tickRate'; args: { ms: number } } | { id: number; op: 'gameTime' } | { id: number; op: 'hasEnv'; args: { key: string } } | { id: number; op: 'stopAt'; args: { time: number } } | { id: number; op: 'snapshot' };
+type Request = { id: number; op: 'placeBot'; args: PlaceBot } | { id: number; op: 'tickRate'; args: { ms: number } } | { id: number; op: 'gameTime' } | { id: number; op: 'hasEnv'; args: { key: string } } | { id: number; op: 'stopAt'; args: { time: number } } | { id: number; op: 'freeRooms' } | { id: number; op: 'prepare' } | { id: number; op: 'resume' } | { id: number; op: 'snapshot' };
 
 export interface PlaceBot {
   readonly botDir: string;
@@ -80,8 +80,11 @@ async function snapshot(): Promise<unknown> {
   for (const user of users) {
     const objects = await db['rooms.objects']!.find({ user: user._id });
     const pick = (o: any) => ({ type: o.type, name: o.name, room: o.room, x: o.x, y: o.y, store: o.store, hits: o.hits, level: o.level, progress: o.progress, spawning: o.spawning ? o.spawning.name : null });
+    const rooms = [...new Set(objects.filter((o) => o.type === 'controller').map((o) => o.room as string))];
+    const sources = (await db['rooms.objects']!.find({ $and: [{ room: { $in: rooms } }, { type: 'source' }] })).map((o) => ({ room: o.room, x: o.x, y: o.y, energy: o.energy, energyCapacity: o.energyCapacity }));
     players.push({
       id: user._id,
+      sources,
       username: user.username,
       lastUsedCpu: user.lastUsedCpu,
       objects: objects.map(pick).sort((a, b) => `${a.type}:${a.name ?? ''}:${a.room}:${a.x}:${a.y}`.localeCompare(`${b.type}:${b.name ?? ''}:${b.room}:${b.x}:${b.y}`)),
@@ -122,6 +125,19 @@ async function handle(request: Request): Promise<unknown> {
       return env.set(env.keys.MAIN_LOOP_MIN_DURATION!, request.args.ms);
     case 'gameTime':
       return common.getGametime();
+    case 'prepare': {
+      // What main computes every 20 ticks, computed once before it starts (the driver's own functions):
+      // without it the runner's first runs fail on data.js's missing room status data. The world starts
+      // paused, so no tick runs before the runner is up.
+      const driver = officialDriver() as unknown as { updateAccessibleRoomsList(): Promise<unknown>; updateRoomStatusData(): Promise<unknown> };
+      await driver.updateAccessibleRoomsList();
+      await driver.updateRoomStatusData();
+      return env.set(env.keys.MAIN_LOOP_PAUSED!, '1');
+    }
+    case 'resume':
+      return env.set(env.keys.MAIN_LOOP_PAUSED!, '0');
+    case 'freeRooms':
+      return (await db['rooms.objects']!.find({ type: 'controller' })).filter((c) => !c.user).map((c) => c.room as string).sort();
     case 'stopAt':
       return stopAt(request.args.time);
     case 'hasEnv':

@@ -6,10 +6,11 @@
  * Used by the end-to-end test and by `screeps-kernel server-demo`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureOfficialRuntimeBundle } from '../bundle.js';
 import { serverPaths } from '../official.js';
 import type { PlaceBot } from './admin-process.js';
 
@@ -39,6 +40,8 @@ export interface PlayerSnapshot {
   readonly lastUsedCpu: number | undefined;
   readonly objects: readonly { type: string; name?: string; room: string; x: number; y: number; store?: Record<string, number>; hits?: number; level?: number; progress?: number; spawning: string | null }[];
   readonly memory: string | null;
+  /** The sources of the rooms the player's controllers are in. */
+  readonly sources: readonly { room: string; x: number; y: number; energy: number; energyCapacity: number }[];
   readonly errors: readonly string[];
 }
 
@@ -77,6 +80,7 @@ export class ServerWorld implements AsyncDisposable {
   }
 
   async #start(options: WorldOptions): Promise<void> {
+    if (options.runner === 'official') await ensureOfficialRuntimeBundle();
     const paths = serverPaths();
     const dbPath = join(this.dir, 'db.json');
     copyFileSync(paths.launcherDb, dbPath);
@@ -101,15 +105,22 @@ export class ServerWorld implements AsyncDisposable {
       admin.child.once('exit', (code) => fail(new Error(`storage admin exited (${code}): ${admin.log.join('').slice(-2000)}`)));
     });
     await this.#request('tickRate', { ms: 1 });
+    await this.#request('prepare');
     for (const bot of options.extraBots ?? []) await this.#request('placeBot', { botDir: paths.simplebot, username: bot.username, room: bot.room } satisfies PlaceBot);
     const official = paths.officialDriver;
     this.#spawn('main', paths.main, { ...base, DRIVER_MODULE: official });
     for (let i = 0; i < (options.processors ?? 2); i++) this.#spawn(`processor${i}`, paths.processor, { ...base, DRIVER_MODULE: official });
-    // main writes the rooms' status data when it starts; the driver's data.js caches a missing one as a
-    // failed first run (a race of the official server), so the runner starts once it is there.
-    while (!(await this.#request('hasEnv', { key: 'ROOM_STATUS_DATA' }))) await new Promise((r) => setTimeout(r, 50));
     const runnerDriver = options.runner === 'kernel' ? KERNEL_DRIVER_MODULE : official;
-    this.#spawn('runner', paths.runner, { ...base, DRIVER_MODULE: runnerDriver, ...options.runnerEnv });
+    const runner = this.#spawn('runner', paths.runner, { ...base, DRIVER_MODULE: runnerDriver, ...options.runnerEnv });
+    // The runner is ready once it is connected (the kernel driver starts the kernel before it connects).
+    const ready = options.runner === 'kernel' ? /Players run on screeps-runtime-kernel/ : /Connecting to storage/;
+    while (!ready.test(runner.log.join(''))) {
+      if (runner.child.exitCode !== null) throw new Error(`runner exited (${runner.child.exitCode}): ${runner.log.join('').slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The official runner creates its queue right after connecting; one more moment for it.
+    await new Promise((r) => setTimeout(r, 500));
+    await this.#request('resume');
   }
 
   #fork(name: string, script: string, env: NodeJS.ProcessEnv): Proc {
@@ -140,6 +151,28 @@ export class ServerWorld implements AsyncDisposable {
       this.#waiting.set(id, { resolve: resolve_, reject });
       this.#admin!.send({ id, op, args });
     });
+  }
+
+  /** Rooms with a controller nobody owns, by name. */
+  async freeRooms(): Promise<string[]> {
+    return (await this.#request('freeRooms')) as string[];
+  }
+
+  /** Places a simplebot as the backend CLI's `bots.spawn` does (while the world runs, as the CLI would). */
+  async placeBot(username: string, room: string): Promise<string> {
+    return (await this.#request('placeBot', { botDir: serverPaths().simplebot, username, room } satisfies PlaceBot)) as string;
+  }
+
+  /** CPU time (user + system, ms) the process has used so far, from /proc (Linux); null elsewhere or when gone. */
+  cpuMs(name: string): number | null {
+    const pid = this.#procs.find((p) => p.name === name)?.child.pid;
+    if (pid === undefined) return null;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      return null;
+    }
   }
 
   async gameTime(): Promise<number> {
