@@ -234,7 +234,7 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
           typeof hostBootstrap.nativeModules !== 'object' ||
           !Object.values(hostBootstrap.nativeModules).every((path) => typeof path === 'string' && path.length > 0))))
   ) {
-    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string; nativeModules?: { [global: string]: path } }');
+    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }' + (hostBootstrap?.nativeModules !== undefined ? ' whose nativeModules map global names to .node paths' : ''));
   }
   out.hostBootstrap =
     hostBootstrap === undefined

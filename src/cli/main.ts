@@ -20,7 +20,7 @@ commands:
             --storage memory|redis+mongo (default memory; redis+mongo reads REDIS_URL and MONGO_URL)
   server-demo  an official private-server world (embedded storage, engine main and processors) whose
             runner plays simplebots on the kernel; progress bar and final table (needs the @screeps packages)
-            --bots N (default 6, beside the world's 4)  --ticks N (default 300)  --port N (default 21025)
+            --bots N (default 6, beside the world's 4)  --ticks N (default 300)  --port N (storage on loopback TCP; default a Unix socket)
             --pool N  --runner-threads N (default 4)  --runner kernel|official (default kernel)
   seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
             --players N (default 300)
@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       await runServerDemo({
         bots: (args.bots as number | undefined) ?? 6,
         ticks: (args.ticks as number | undefined) ?? 300,
-        storagePort: (args.port as number | undefined) ?? 21025,
+        ...(args.port !== undefined ? { storagePort: args.port as number } : {}),
         runner,
         ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
         ...(args['runner-threads'] !== undefined ? { runnerThreads: args['runner-threads'] as number } : {}),

@@ -11,7 +11,8 @@ export interface ServerDemoOptions {
   /** simplebots added to the world's 4 pre-placed ones. */
   readonly bots: number;
   readonly ticks: number;
-  readonly storagePort: number;
+  /** Loopback TCP port of the storage; a Unix socket when absent. */
+  readonly storagePort?: number;
   readonly runner: 'kernel' | 'official';
   readonly poolSize?: number;
   readonly runnerThreads?: number;
@@ -19,9 +20,9 @@ export interface ServerDemoOptions {
 
 export async function runServerDemo(options: ServerDemoOptions): Promise<void> {
   const out = process.stdout;
-  out.write(`Starting an official server world (storage on 127.0.0.1:${options.storagePort}, main, 2 processors, runner on the ${options.runner === 'kernel' ? 'kernel' : 'official driver'})...\n`);
+  out.write(`Starting an official server world (storage ${options.storagePort === undefined ? 'on a Unix socket' : `on 127.0.0.1:${options.storagePort}`}, main, 2 processors, runner on the ${options.runner === 'kernel' ? 'kernel' : 'official driver'})...\n`);
   await using world = await ServerWorld.start({
-    storagePort: options.storagePort,
+    ...(options.storagePort !== undefined ? { storagePort: options.storagePort } : {}),
     runner: options.runner,
     runnerEnv: {
       ...(options.poolSize !== undefined ? { KERNEL_POOL_SIZE: String(options.poolSize) } : {}),

@@ -20,8 +20,11 @@ export const KERNEL_DRIVER_MODULE = resolve(HERE, '../driver.cjs');
 const SEEDED_RANDOM_MOD = resolve(HERE, '../../../../src/screeps/world/seeded-random-mod.cjs');
 
 export interface WorldOptions {
-  /** Loopback TCP port of the storage process. */
-  readonly storagePort: number;
+  /**
+   * Loopback TCP port of the storage process; by default a Unix socket in the world's directory (the
+   * storage's small RPC messages over loopback TCP wait on delayed ACKs: several times slower, measured).
+   */
+  readonly storagePort?: number;
   /** Which driver the runner uses. */
   readonly runner: 'kernel' | 'official';
   /** Bots placed beside the world's 4 pre-placed simplebots: username and room. */
@@ -86,7 +89,8 @@ export class ServerWorld implements AsyncDisposable {
     copyFileSync(paths.launcherDb, dbPath);
     const modFile = join(this.dir, 'mods.json');
     writeFileSync(modFile, JSON.stringify({ mods: options.seededRandom === false ? [] : [SEEDED_RANDOM_MOD], bots: { simplebot: paths.simplebot } }));
-    const base: NodeJS.ProcessEnv = { ...process.env, STORAGE_PORT: String(options.storagePort), STORAGE_HOST: '127.0.0.1', DB_PATH: dbPath, MODFILE: modFile };
+    const address = options.storagePort === undefined ? { STORAGE_PORT: join(this.dir, 'storage.sock') } : { STORAGE_PORT: String(options.storagePort), STORAGE_HOST: '127.0.0.1' };
+    const base: NodeJS.ProcessEnv = { ...process.env, ...address, DB_PATH: dbPath, MODFILE: modFile };
     const storage = this.#fork('storage', paths.storage, base);
     await new Promise<void>((ready, fail) => {
       storage.child.on('message', (m: unknown) => m === 'storageLaunched' && ready());
