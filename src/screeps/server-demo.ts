@@ -40,13 +40,17 @@ export async function runServerDemo(options: ServerDemoOptions): Promise<void> {
   const cpu0 = world.cpuMs('runner');
   const t0 = performance.now();
   let last = '';
+  let lastFilled = -1;
   await world.runUntil(start + options.ticks, (time) => {
     const done = Math.min(options.ticks, time - start);
     const width = 30;
     const filled = Math.round((done / options.ticks) * width);
     const line = `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] tick ${done}/${options.ticks}`;
-    if (line !== last && out.isTTY !== false) out.write(line);
+    // On a terminal the bar is redrawn in place; in a log, one line per tenth.
+    if (out.isTTY && line !== last) out.write(line);
+    else if (!out.isTTY && filled !== lastFilled && filled % 3 === 0) out.write(`${line.slice(1)}\n`);
     last = line;
+    lastFilled = filled;
   });
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = world.cpuMs('runner');
@@ -57,6 +61,8 @@ export async function runServerDemo(options: ServerDemoOptions): Promise<void> {
     return [p.username, controller?.room ?? '-', p.objects.filter((o) => o.type === 'creep').length, controller?.level ?? 0, controller?.progress ?? 0, p.errors.length];
   });
   out.write(renderTable(['player', 'room', 'creeps alive', 'controller level', 'progress', 'errors'], rows) + '\n\n');
+  const errors = new Set(end.players.flatMap((p) => p.errors.map((e) => `${p.username}: ${e.split('\n')[0]}`)));
+  if (errors.size > 0) out.write(`errors the players were notified of:\n${[...errors].map((e) => `  ${e}`).join('\n')}\n\n`);
   const playerTicks = end.players.length * options.ticks;
   const cpu = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / playerTicks).toFixed(2) : '-';
   out.write(
