@@ -174,11 +174,22 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
     (hostBootstrap === null ||
       typeof hostBootstrap !== 'object' ||
       typeof hostBootstrap.source !== 'string' ||
-      (hostBootstrap.filename !== undefined && (typeof hostBootstrap.filename !== 'string' || hostBootstrap.filename.length === 0)))
+      (hostBootstrap.filename !== undefined && (typeof hostBootstrap.filename !== 'string' || hostBootstrap.filename.length === 0)) ||
+      (hostBootstrap.nativeModules !== undefined &&
+        (hostBootstrap.nativeModules === null ||
+          typeof hostBootstrap.nativeModules !== 'object' ||
+          !Object.values(hostBootstrap.nativeModules).every((path) => typeof path === 'string' && path.length > 0))))
   ) {
-    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }');
+    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }' + (hostBootstrap?.nativeModules !== undefined ? ' whose nativeModules map global names to .node paths' : ''));
   }
-  out.hostBootstrap = hostBootstrap === undefined ? undefined : Object.freeze({ source: hostBootstrap.source, filename: hostBootstrap.filename ?? '<host>' });
+  out.hostBootstrap =
+    hostBootstrap === undefined
+      ? undefined
+      : Object.freeze({
+          source: hostBootstrap.source,
+          filename: hostBootstrap.filename ?? '<host>',
+          ...(hostBootstrap.nativeModules ? { nativeModules: Object.freeze({ ...hostBootstrap.nativeModules }) } : {}),
+        });
   if (storage !== undefined && (storage === null || typeof storage !== 'object' || typeof storage.loadContexts !== 'function')) {
     throw new InvalidOptionError('storage', storage, 'a StoragePort (an object with loadContexts, commit, ...)');
   }

@@ -19,6 +19,10 @@ commands:
             --metrics-port N  serve /metrics, /runtime/isolates, /healthz on 127.0.0.1:N while it runs
             --storage memory|redis+mongo (default memory; redis+mongo reads REDIS_URL and MONGO_URL)
             --log-file PATH  where per-player warnings go (default: a file in the temporary directory)
+  server-demo  an official private-server world (embedded storage, engine main and processors) whose
+            runner plays simplebots on the kernel; progress bar and final table (needs the @screeps packages)
+            --bots N (default 6, beside the world's 4)  --ticks N (default 300)  --port N (storage on loopback TCP; default a Unix socket)
+            --pool N  --runner-threads N (default 4)  --runner kernel|official (default kernel)
   seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
             --players N (default 300)
   runner    take players from the Redis users queue and run them, until SIGTERM
@@ -53,6 +57,22 @@ async function main(argv: string[]): Promise<number> {
         ...(args['metrics-port'] !== undefined ? { metricsPort: args['metrics-port'] as number } : {}),
         storage: parseStorageKind(args.storage),
         ...(args['log-file'] !== undefined ? { logFile: args['log-file'] as string } : {}),
+      });
+      return 0;
+    }
+    case 'server-demo': {
+      const args = parseArgs(rest, { bots: 'int', ticks: 'int', port: 'int', pool: 'int', 'runner-threads': 'int', runner: 'string' });
+      const runner = args.runner ?? 'kernel';
+      if (runner !== 'kernel' && runner !== 'official') throw new Error(`--runner must be kernel or official, got ${String(runner)}`);
+      // Loaded on demand: the official server's packages are optional peers of this package.
+      const { runServerDemo } = await import('../screeps/server-demo.js');
+      await runServerDemo({
+        bots: (args.bots as number | undefined) ?? 6,
+        ticks: (args.ticks as number | undefined) ?? 300,
+        ...(args.port !== undefined ? { storagePort: args.port as number } : {}),
+        runner,
+        ...(args.pool !== undefined ? { poolSize: args.pool as number } : {}),
+        ...(args['runner-threads'] !== undefined ? { runnerThreads: args['runner-threads'] as number } : {}),
       });
       return 0;
     }

@@ -202,6 +202,12 @@ export interface HostBootstrap {
   readonly source: string;
   /** File name shown in stack traces. @default '<host>' */
   readonly filename?: string;
+  /**
+   * isolated-vm native modules (global name -> absolute path of the `.node` file), instantiated in every
+   * isolate and put on its global under that name before the bootstrap runs (like the official driver's
+   * PathFinder in `user-vm.js`). The bootstrap takes them and deletes the globals. @default none
+   */
+  readonly nativeModules?: Readonly<Record<string, string>>;
 }
 
 /** Static configuration every worker receives once, as `workerData`. */

@@ -1,3 +1,4 @@
+import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
 import { modulesSize } from '../../src/shared/ids.js';
 import { HeartbeatCell } from '../../src/shared/heartbeat.js';
@@ -59,6 +60,7 @@ export class SandboxHost {
               source: config.hostBootstrap.source,
               filename: config.hostBootstrap.filename ?? '<host>',
               key: `host:${createHash('sha256').update(config.hostBootstrap.source).digest('hex')}`,
+              nativeModules: Object.entries(config.hostBootstrap.nativeModules ?? {}).map(([name, path]) => ({ name, module: new ivm.NativeModule(path) })),
             },
       sourceMaps: new SourceMapCache(),
       scripts: new ScriptCache(config.scriptCacheEntries),

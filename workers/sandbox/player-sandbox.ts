@@ -20,7 +20,9 @@ export interface SandboxSettings {
   readonly shardName: string;
   readonly mmoCpuApi: boolean;
   /** The host game layer's bootstrap; `key` names its compiled code in the script cache. */
-  readonly hostBootstrap: { readonly source: string; readonly filename: string; readonly key: string } | undefined;
+  readonly hostBootstrap:
+    | { readonly source: string; readonly filename: string; readonly key: string; readonly nativeModules: readonly { readonly name: string; readonly module: ivm.NativeModule }[] }
+    | undefined;
   readonly sourceMaps: SourceMapCache;
   readonly scripts: ScriptCache;
   readonly clock: ThreadCpuClock;
@@ -125,6 +127,7 @@ export class PlayerSandbox {
       settings.scripts.compile(isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE }).runSync(context, { timeout: SETUP_TIMEOUT_MS });
       const host = settings.hostBootstrap;
       if (host !== undefined) {
+        for (const { name, module } of host.nativeModules) jail.setSync(name, module.createSync(context).derefInto());
         // The host game layer, once per isolate, from cachedData after the first isolate on this worker.
         const script = settings.scripts.compile(isolate, host.key, host.source, { filename: host.filename });
         script.runSync(context, { timeout: SETUP_TIMEOUT_MS });
