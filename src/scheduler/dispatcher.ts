@@ -81,8 +81,6 @@ export class Dispatcher {
   readonly #inFlight: Map<number, Item[]>[];
   /** Code hashes each slot's current worker has received. */
   readonly #sent: Set<string>[];
-  /** Players whose isolates must be disposed by a slot's worker with its next batch. */
-  readonly #dispose: Set<UserId>[];
   readonly #hungBatches = new Map<number, number>();
   /** Batch id -> index of the player already reported as overrunning in it. */
   readonly #overran = new Map<number, number>();
@@ -98,7 +96,6 @@ export class Dispatcher {
     this.#queues = Array.from({ length: runner.size }, () => []);
     this.#inFlight = Array.from({ length: runner.size }, () => new Map());
     this.#sent = Array.from({ length: runner.size }, () => new Set());
-    this.#dispose = Array.from({ length: runner.size }, () => new Set());
   }
 
   /**
@@ -114,11 +111,6 @@ export class Dispatcher {
       this.#pending += requests.length;
       this.#pump(slot);
     });
-  }
-
-  /** Asks a slot's worker to dispose a player's isolate before its next batch (player moved, watchdog). */
-  disposeOn(slot: number, userId: UserId): void {
-    this.#dispose[slot]!.add(userId);
   }
 
   /** Forgets what a slot's worker holds (its worker was replaced). */
@@ -154,11 +146,8 @@ export class Dispatcher {
       }
       players.push(request);
     }
-    const dispose = [...this.#dispose[slot]!];
-    this.#dispose[slot]!.clear();
     this.#inFlight[slot]!.set(batchId, items);
-    const task = dispose.length > 0 ? { batchId, gameTime: players[0]?.gameTime ?? 0, players, dispose } : { batchId, gameTime: players[0]?.gameTime ?? 0, players };
-    this.#runner.run(slot, task).then(
+    this.#runner.run(slot, { batchId, gameTime: players[0]?.gameTime ?? 0, players }).then(
       (result) => this.#onBatch(slot, batchId, items, result),
       (error: unknown) => this.#onBatchFailed(slot, batchId, items, error),
     );

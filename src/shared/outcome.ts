@@ -40,7 +40,6 @@ export const ColdStartReason = {
   disposed: 'disposed',
   halted: 'halted',
   idleEvicted: 'idleEvicted',
-  movedWorker: 'movedWorker',
   /** The player last ran in another runner process (the Redis queue moved it): its isolate there is lost. */
   movedRunner: 'movedRunner',
   heapNearLimit: 'heapNearLimit',

@@ -80,7 +80,7 @@ export interface RunRequest {
   readonly hostData?: string;
   /** The player's MMO CPU account, read only with the `mmoCpuApi` option. */
   readonly mmoCpu?: MmoCpuState;
-  /** Set by the main thread to force a fresh isolate before this tick (watchdog, moved player). */
+  /** Set by the main thread to force a fresh isolate before this tick (watchdog, replaced worker, moved runner). */
   readonly coldStart?: ColdStartReason;
 }
 
@@ -162,8 +162,6 @@ export interface BatchTask {
   readonly heartbeat: number;
   readonly gameTime: number;
   readonly players: readonly RunRequest[];
-  /** Players whose isolates this worker must dispose before running the batch (moved away, watchdog). */
-  readonly dispose?: readonly UserId[];
 }
 
 export interface WorkerStats {

@@ -36,7 +36,6 @@ export class SandboxHost {
   readonly #spares: PreparedIsolate[] = [];
   #refill: NodeJS.Immediate | null = null;
   #closed = false;
-  catastrophic: { userId: UserId; message: string } | null = null;
 
   constructor(config: WorkerConfig) {
     this.#config = config;
@@ -61,11 +60,6 @@ export class SandboxHost {
       scripts: new ScriptCache(config.scriptCacheEntries),
       clock: new ThreadCpuClock(),
       external: new GcBudget(collect, WORKER_EXTERNAL_GC_BYTES),
-      onCatastrophicError: (userId, message) => {
-        // isolated-vm: "v8 has lost all control over the isolate". The main thread's hang detector
-        // takes it from here; this only records who caused it.
-        this.catastrophic = { userId, message };
-      },
     };
     this.#sweep = setInterval(() => this.sweepIdle(Date.now()), config.idleSweepIntervalMs);
     this.#sweep.unref();
@@ -96,17 +90,12 @@ export class SandboxHost {
     });
   }
 
-  get isolateCount(): number {
-    return this.#sandboxes.size;
-  }
-
   runBatch(task: BatchTask): BatchResult {
     let cell = this.#cells.get(task.heartbeat);
     if (cell === undefined) {
       cell = new HeartbeatCell(this.#config.heartbeat, task.heartbeat);
       this.#cells.set(task.heartbeat, cell);
     }
-    for (const userId of task.dispose ?? []) this.#dispose(userId, 'movedWorker');
     const results: RunResult[] = [];
     for (let i = 0; i < task.players.length; i++) {
       const request = task.players[i]!;

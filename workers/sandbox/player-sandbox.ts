@@ -25,7 +25,6 @@ export interface SandboxSettings {
   readonly clock: ThreadCpuClock;
   /** Counts the external strings that results leave in this thread (see `gc.ts`). */
   readonly external: GcBudget;
-  readonly onCatastrophicError: (userId: UserId, message: string) => void;
 }
 
 /** Share of the heap limit at which an isolate is recycled after its tick. */
@@ -47,8 +46,8 @@ const wrapModule = (name: string, code: string): string =>
 export interface PreparedIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  /** Filled by `create`: who a catastrophic error or a halt belongs to. */
-  readonly owner: { userId: UserId | null; sandbox: PlayerSandbox | null };
+  /** Filled by `create`: who a halt belongs to. */
+  readonly owner: { sandbox: PlayerSandbox | null };
 }
 
 type RunnerRefs = {
@@ -93,10 +92,14 @@ export class PlayerSandbox {
    * `create` gives it a player. Made ahead of need for spare isolates (`spareIsolates`).
    */
   static prepare(settings: SandboxSettings): PreparedIsolate {
-    const owner: PreparedIsolate['owner'] = { userId: null, sandbox: null };
+    const owner: PreparedIsolate['owner'] = { sandbox: null };
     const isolate = new ivm.Isolate({
       memoryLimit: settings.memoryLimitMb,
-      onCatastrophicError: (message: string) => settings.onCatastrophicError(owner.userId ?? ('<spare isolate>' as UserId), message),
+      // Registered for its side effect: with a handler, isolated-vm parks the thread that lost control
+      // of V8 instead of aborting the process (README "Hung threads"). Who caused it is known without
+      // the handler: the main thread's heartbeat declares the hang and the suspect journal names the
+      // player (the handler is only queued to this worker's event loop, blocked while the call runs).
+      onCatastrophicError: () => undefined,
     });
     try {
       const context = isolate.createContextSync();
@@ -137,7 +140,6 @@ export class PlayerSandbox {
   /** Gives a prepared isolate (a new one by default) to a player: installs the player's modules. */
   static create(userId: UserId, codeHash: CodeHash, modules: Modules, settings: SandboxSettings, prepared: PreparedIsolate = PlayerSandbox.prepare(settings)): PlayerSandbox {
     const { isolate, context, owner } = prepared;
-    owner.userId = userId;
     try {
       const jail = context.global;
       const kernel = jail.getSync('__kernel', { reference: true }) as ivm.Reference<Record<string, unknown>>;
