@@ -160,7 +160,7 @@ export class Dispatcher {
     const retry: Item[] = [];
     batch.results.forEach((result, i) => {
       const item = items[i]!;
-      if (result.needsCode) retry.push({ ...item, forceModules: true });
+      if ('needsCode' in result) retry.push({ ...item, forceModules: true });
       else done.push({ item, result });
     });
     this.#deliver({ slot, threadId: batch.worker.threadId, worker: batch.worker }, done);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Dispatcher, type BatchRunner, type DispatchHooks } from '../../src/scheduler/index.js';
 import { hashModules, parseUserId, type Modules, type UserId } from '../../src/shared/ids.js';
-import type { BatchResult, BatchTask, RunRequest, RunResult } from '../../src/shared/protocol.js';
+import type { BatchResult, BatchTask, PlayerReply, RunRequest, RunResult } from '../../src/shared/protocol.js';
 import type { BatchOrigin, ResultConsumer } from '../../src/shared/result-consumer.js';
 
 const MODULES: Modules = { main: 'module.exports.loop = function () {};' };
@@ -54,7 +54,7 @@ class FakeRunner implements BatchRunner {
   }
 
   /** Answers the oldest unanswered batch with `results(players)`. */
-  answer(results: (players: readonly RunRequest[]) => RunResult[] = (players) => players.map(ok)): void {
+  answer(results: (players: readonly RunRequest[]) => PlayerReply[] = (players) => players.map(ok)): void {
     const next = this.sent.shift();
     assert.ok(next, 'a batch was sent');
     next.resolve({ batchId: next.task.batchId, results: results(next.task.players), worker: { threadId: this.threadId(next.slot), isolates: 1, rssBytes: 0, recycled: [] } });
@@ -143,7 +143,7 @@ describe('Dispatcher', () => {
     const again = d.submit(0, [request('a')], second.consumer);
     await sent(runner);
     assert.equal(runner.sent[0]!.task.players[0]!.code.modules, undefined, 'the worker holds the hash now');
-    runner.answer((players) => players.map((p) => ({ ...ok(p), needsCode: true as const })));
+    runner.answer((players) => players.map((p) => ({ needsCode: true as const, userId: p.userId, gameTime: p.gameTime })));
     await sent(runner);
     assert.ok(runner.sent[0]!.task.players[0]!.code.modules, 'retried with modules');
     runner.answer();
@@ -157,7 +157,7 @@ describe('Dispatcher', () => {
     const r = recorder();
     const done = d.submit(0, [request('a')], r.consumer);
     await sent(runner);
-    runner.answer((players) => players.map((p) => ({ ...ok(p), needsCode: true as const })));
+    runner.answer((players) => players.map((p) => ({ needsCode: true as const, userId: p.userId, gameTime: p.gameTime })));
     await done;
     assert.deepEqual(r.results.map((x) => [x.outcome, x.errors.length]), [['internalError', 1]]);
   });

@@ -11,16 +11,10 @@ function output(memory: string): PlayerOutput {
   return { console: { log: [{ message: 'hi', escape: true }], results: [] }, memory, intents: {}, intentsCount: 0, consumedCommands: [], getUsedMs: 1 };
 }
 
-function ran(r: RunRequest, outcome: RunResult['outcome'] = 'ok'): RunResult {
-  return {
-    userId: r.userId,
-    gameTime: r.gameTime,
-    outcome,
-    ...(outcome === 'ok' ? { output: output(`{"tick":${r.gameTime}}`) } : {}),
-    errors: outcome === 'ok' ? [] : ['boom'],
-    cpu: { billedMs: 3, reportedMs: 3, wallMs: 3 },
-    sandbox: { coldStart: null, createMs: 0 },
-  };
+function ran(r: RunRequest, outcome: 'ok' | 'scriptError' | 'workerFailed' = 'ok'): RunResult {
+  const base = { userId: r.userId, gameTime: r.gameTime, cpu: { billedMs: 3, reportedMs: 3, wallMs: 3 }, sandbox: { coldStart: null, createMs: 0 } };
+  if (outcome === 'ok') return { ...base, outcome, errors: [], output: output(`{"tick":${r.gameTime}}`) };
+  return { ...base, outcome, errors: ['boom'] };
 }
 
 interface Submitted {

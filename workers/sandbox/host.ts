@@ -3,7 +3,7 @@ import { modulesSize } from '../../src/shared/ids.js';
 import { HeartbeatCell } from '../../src/shared/heartbeat.js';
 import { LruMap } from '../../src/shared/lru.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
-import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
+import type { BatchResult, BatchTask, NeedsCode, PlayerReply, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
 import { exposeGc, GcBudget } from './gc.js';
 import { PlayerSandbox, type PreparedIsolate, type SandboxSettings } from './player-sandbox.js';
@@ -96,7 +96,7 @@ export class SandboxHost {
       cell = new HeartbeatCell(this.#config.heartbeat, task.heartbeat);
       this.#cells.set(task.heartbeat, cell);
     }
-    const results: RunResult[] = [];
+    const results: PlayerReply[] = [];
     for (let i = 0; i < task.players.length; i++) {
       const request = task.players[i]!;
       cell.begin(task.batchId, i, Date.now());
@@ -121,7 +121,7 @@ export class SandboxHost {
     };
   }
 
-  #runPlayer(request: RunRequest): RunResult {
+  #runPlayer(request: RunRequest): PlayerReply {
     const { userId } = request;
     if (request.code.modules !== undefined) this.#codes.set(request.code.hash, request.code.modules);
     let sandbox = this.#sandboxes.get(userId);
@@ -222,14 +222,6 @@ function internalError(request: RunRequest, error: unknown, message = INTERNAL_E
   };
 }
 
-function needsCode(request: RunRequest): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome: 'internalError',
-    errors: [],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-    needsCode: true,
-  };
+function needsCode(request: RunRequest): NeedsCode {
+  return { needsCode: true, userId: request.userId, gameTime: request.gameTime };
 }

@@ -1,6 +1,6 @@
 import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
-import type { ColdStartReason } from '../../src/shared/outcome.js';
+import { dropsIsolate, keepsResults, type ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
 import type { RarePayload, TickArgs } from '../runtime/kernel.js';
 import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
@@ -256,19 +256,17 @@ export class PlayerSandbox {
       errors.push(failure.message);
     }
     errors.push(...playerErrors);
-    const keep = outcome === 'ok' || outcome === 'scriptError' || outcome === 'timedOut';
-    if (!keep || this.#isolate.isDisposed) recycled ??= outcome;
-    const result: RunResult = {
+    if (dropsIsolate(outcome) || this.#isolate.isDisposed) recycled ??= outcome;
+    const base = {
       userId: request.userId,
       gameTime: request.gameTime,
-      outcome,
       errors,
       cpu: { billedMs, reportedMs, wallMs },
       sandbox: recycled === undefined ? { coldStart, createMs } : { coldStart, createMs, recycled },
-      ...(keep && output ? { output: stripErrors(output) } : {}),
       ...(heap ? { heap } : {}),
     };
-    return result;
+    if (!keepsResults(outcome)) return { ...base, outcome };
+    return output ? { ...base, outcome, output: stripErrors(output) } : { ...base, outcome };
   }
 
   /**
