@@ -5,6 +5,7 @@ import { openStorage } from '../../src/cli/queue.js';
 import { after, describe, test } from 'node:test';
 import { QueueTickCoordinator, resolveQueueOptions, UsersQueue, type QueueTickReport } from '../../src/index.js';
 import { probeRedis, uniqueName } from '../helpers/redis.js';
+import { skipUnlessServices } from '../helpers/services.js';
 import { RedisTestStorage, type CommitEntry } from '../helpers/redis-storage.js';
 import { RunnerProcess, type RunnerEvent } from '../helpers/runner-process.js';
 
@@ -35,8 +36,9 @@ async function assertCommittedOnce(storage: RedisTestStorage, gameTime: number, 
   assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'no player committed twice');
 }
 
-describe('runner processes sharing ticks through Redis', { skip: redis.skip }, () => {
-  const url = redis.skip === false ? redis.url : '';
+const SUITE = 'runner processes sharing ticks through Redis';
+describe(SUITE, { skip: skipUnlessServices(SUITE, redis.missing) }, () => {
+  const { url } = redis;
   const spawned: RunnerProcess[] = [];
   after(() => {
     for (const r of spawned) r.kill('SIGKILL');
