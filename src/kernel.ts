@@ -179,7 +179,7 @@ export class Runtime implements AsyncDisposable {
         codeCacheBytes: options.codeCacheMb * 1024 * 1024,
       },
       {
-        telemetry: (event) => this.#bus.emit('runtime:telemetry', event),
+        telemetry: (event) => this.#bus.emit('player:tick', event),
         quarantined: (userId, ticks, reason, gameTime) => {
           this.logger.warn({ userId, ticks, reason }, 'player quarantined');
           this.#bus.emit('player:quarantined', { userId, ticks, reason });

@@ -18,7 +18,7 @@ export interface TickScheduler {
 
 /**
  * Per-player decisions taken outside the coordinator (throttle registry, watchdog; wired in `kernel.ts`).
- * Both are fed only by `runtime:telemetry` events.
+ * Both are fed only by `player:tick` events.
  */
 export interface TickGuards {
   /** Ticks the player is still delayed by the throttle at `gameTime` (0: it runs). */

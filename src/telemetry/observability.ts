@@ -76,7 +76,7 @@ export class Observability {
         },
       },
     );
-    bus.on('runtime:telemetry', (e) => {
+    bus.on('player:tick', (e) => {
       this.isolates.onTelemetry(e);
       this.metrics.playerTick(e);
       // A player that could not even be loaded (storage down, bad record) is not failing its script:
