@@ -5,9 +5,9 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import type { BatchResult, BatchTask, WorkerConfig } from '../src/shared/protocol.js';
-import { SandboxHost } from './sandbox/host.js';
+import { WorkerSandboxes } from './sandbox/worker-sandboxes.js';
 
-const host = new SandboxHost(workerData as WorkerConfig);
+const host = new WorkerSandboxes(workerData as WorkerConfig);
 
 export default function runBatch(task: BatchTask): BatchResult {
   const result = host.runBatch(task);

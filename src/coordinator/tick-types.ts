@@ -9,7 +9,7 @@ import type { TickCommit, UserRecord } from '../storage/port.js';
 import type { PlayerTickTelemetry, TickSummary } from '../telemetry/events.js';
 import type { CpuSettings } from './cpu.js';
 
-/** What the coordinator needs from the scheduler (wired in `kernel.ts`). */
+/** What the coordinator needs from the scheduler (wired in `runtime.ts`). */
 export interface TickScheduler {
   slotOf(userId: UserId): number;
   /** Resolves once every request of the call has had its result handed to `consumer`. */
@@ -17,7 +17,7 @@ export interface TickScheduler {
 }
 
 /**
- * Per-player decisions taken outside the coordinator (throttle registry, watchdog; wired in `kernel.ts`).
+ * Per-player decisions taken outside the coordinator (throttle registry, watchdog; wired in `runtime.ts`).
  * Both are fed only by `player:tick` events.
  */
 export interface TickGuards {

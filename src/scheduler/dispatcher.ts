@@ -3,7 +3,7 @@ import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerStats } from 
 import { tickRunLimitMs } from '../shared/protocol.js';
 import type { BatchOrigin, ResultConsumer } from '../shared/result-consumer.js';
 
-/** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `kernel.ts`). */
+/** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `runtime.ts`). */
 export interface BatchRunner {
   readonly size: number;
   run(slot: number, task: Omit<BatchTask, 'heartbeat'>): Promise<BatchResult>;

@@ -23,7 +23,7 @@ export type ObservabilitySettings = Pick<
   | 'metricsHost'
 > & { readonly clock?: () => number };
 
-/** What the telemetry room needs from the rest of the kernel (wired in `kernel.ts`). */
+/** What the telemetry room needs from the rest of the kernel (wired in `runtime.ts`). */
 export interface ObservabilityHooks {
   /** Stores a watchdog notification (storage's optional `notify`). */
   notify(userId: UserId, message: string, groupIntervalMs: number): Promise<void>;

@@ -4,7 +4,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { createHeartbeatBuffer } from '../../src/shared/heartbeat.js';
 import { hashModules, parseUserId, type Modules } from '../../src/shared/ids.js';
 import type { BatchResult, RunRequest, RunResult } from '../../src/shared/protocol.js';
-import { SandboxHost } from '../../workers/sandbox/host.js';
+import { WorkerSandboxes } from '../../workers/sandbox/worker-sandboxes.js';
 
 const config = {
   memoryLimitMb: 64,
@@ -44,7 +44,7 @@ function ran(batch: BatchResult): RunResult[] {
 }
 
 /** Lets the worker's idle-time refill run until it has made `count` spares (or fails the test). */
-async function spares(host: SandboxHost, count: number): Promise<void> {
+async function spares(host: WorkerSandboxes, count: number): Promise<void> {
   for (let i = 0; i < 1000 && host.spareCount < count; i++) await turn();
   assert.equal(host.spareCount, count);
 }
@@ -53,7 +53,7 @@ const GLOBALS = `module.exports.loop = function () { console.log(String(global.m
 
 describe('spare isolates (spareIsolates)', () => {
   it('prepares isolates while idle, gives each new player its own, and refills after the batch', async () => {
-    const host = new SandboxHost(config);
+    const host = new WorkerSandboxes(config);
     try {
       await spares(host, 2);
       const first = host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('a', 1, GLOBALS), request('b', 1, GLOBALS)] });
@@ -73,7 +73,7 @@ describe('spare isolates (spareIsolates)', () => {
   });
 
   it('halts a player whose isolate was a spare without touching the other spares', async () => {
-    const host = new SandboxHost(config);
+    const host = new WorkerSandboxes(config);
     try {
       await spares(host, 2);
       const r = ran(host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('h', 1, 'module.exports.loop = function () { Game.cpu.halt(); };')] }))[0]!;
@@ -87,7 +87,7 @@ describe('spare isolates (spareIsolates)', () => {
   });
 
   it('makes none with spareIsolates: 0', async () => {
-    const host = new SandboxHost({ ...config, spareIsolates: 0 });
+    const host = new WorkerSandboxes({ ...config, spareIsolates: 0 });
     try {
       for (let i = 0; i < 20; i++) await turn();
       assert.equal(host.spareCount, 0);

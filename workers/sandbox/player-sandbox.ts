@@ -2,8 +2,8 @@ import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
 import { dropsIsolate, keepsResults, type ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
-import type { RarePayload, TickArgs } from '../runtime/kernel.js';
-import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
+import type { RarePayload, TickArgs } from '../isolate/install.js';
+import { RUNTIME_FILE, runtimeSource } from '../isolate/source.js';
 import { classifyError, type Failure } from './failure.js';
 import type { GcBudget } from './gc.js';
 import { checkOutput, malformedMessage, type TickOutput } from './output.js';
@@ -60,7 +60,7 @@ type RunnerRefs = {
 
 /**
  * One player's isolate, held warm across ticks (F12, F14). Player code is reached only through the
- * in-isolate kernel's `run`/`tick`/`commands`/`finish`, each called synchronously with a timeout; they
+ * isolate code's `run`/`tick`/`commands`/`finish`, each called synchronously with a timeout; they
  * return primitive JSON strings, so nothing a player controls is converted on the host side.
  */
 export class PlayerSandbox {
@@ -334,11 +334,11 @@ export class PlayerSandbox {
 }
 
 /**
- * The in-isolate kernel returns `<JSON>\n0` or `<JSON>\n1<new Memory>`: Memory (often 50 KB or more of
+ * The isolate code returns `<JSON>\n0` or `<JSON>\n1<new Memory>`: Memory (often 50 KB or more of
  * JSON text) travels beside the output instead of escaped inside it, which cost a stringify and a parse
  * of the whole Memory in each direction every tick.
  */
-/** The in-isolate kernel's `tick`/`run` arguments (`TickArgs`): `rare` is `''` when its fields are all empty. */
+/** The isolate code's `tick`/`run` arguments (`TickArgs`): `rare` is `''` when its fields are all empty. */
 function tickArgs(request: RunRequest): TickArgs {
   const { segments, interShard, foreignSegment, hostData, mmoCpu } = request;
   const rare: RarePayload = {};

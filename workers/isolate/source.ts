@@ -8,7 +8,7 @@ import { makeConsole } from './console.js';
 import { formatError } from './errors.js';
 import { addMmoCpu, makeGame } from './game.js';
 import { makeIntents } from './intents.js';
-import { installKernel } from './kernel.js';
+import { installKernel } from './install.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, makeRequire, runMainLoop } from './require.js';
 import { capWebAssembly } from './wasm.js';

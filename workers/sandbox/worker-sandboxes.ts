@@ -23,7 +23,7 @@ const WORKER_EXTERNAL_GC_BYTES = 128 * 1024 * 1024;
  * Everything a worker thread holds: one warm isolate per player pinned to it (keyed by player, replaced
  * when the code hash changes), the compiled-code cache, the code store, and the idle sweep (F13).
  */
-export class SandboxHost {
+export class WorkerSandboxes {
   readonly #config: WorkerConfig;
   readonly #settings: SandboxSettings;
   readonly #sandboxes = new Map<UserId, PlayerSandbox>();
