@@ -7,9 +7,9 @@ import { threadId, workerData } from 'node:worker_threads';
 import type { BatchResult, BatchTask, WorkerConfig } from '../src/shared/protocol.js';
 import { WorkerSandboxes } from './sandbox/worker-sandboxes.js';
 
-const host = new WorkerSandboxes(workerData as WorkerConfig);
+const sandboxes = new WorkerSandboxes(workerData as WorkerConfig);
 
 export default function runBatch(task: BatchTask): BatchResult {
-  const result = host.runBatch(task);
+  const result = sandboxes.runBatch(task);
   return { ...result, worker: { ...result.worker, threadId } };
 }

@@ -44,9 +44,9 @@ function ran(batch: BatchResult): RunResult[] {
 }
 
 /** Lets the worker's idle-time refill run until it has made `count` spares (or fails the test). */
-async function spares(host: WorkerSandboxes, count: number): Promise<void> {
-  for (let i = 0; i < 1000 && host.spareCount < count; i++) await turn();
-  assert.equal(host.spareCount, count);
+async function spares(sandboxes: WorkerSandboxes, count: number): Promise<void> {
+  for (let i = 0; i < 1000 && sandboxes.spareCount < count; i++) await turn();
+  assert.equal(sandboxes.spareCount, count);
 }
 
 const GLOBALS = `module.exports.loop = function () { console.log(String(global.mine), typeof gc); global.mine = Game.time; };`;
