@@ -11,7 +11,7 @@ import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
 import { parseUserId, type UserId } from './shared/ids.js';
 import type { ColdStartReason } from './shared/outcome.js';
-import type { RunRequest, RunResult } from './shared/protocol.js';
+import { resultWithoutRun, type RunRequest, type RunResult } from './shared/protocol.js';
 import type { BatchOrigin, ResultConsumer } from './shared/result-consumer.js';
 import { MemoryStorage } from './storage/memory.js';
 import type { StoragePort } from './storage/port.js';
@@ -385,12 +385,5 @@ export class Runtime implements AsyncDisposable {
 }
 
 function suspectSkipped(request: RunRequest): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome: 'skipped',
-    errors: [PENALTY_MESSAGE],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-  };
+  return resultWithoutRun(request, 'skipped', [PENALTY_MESSAGE]);
 }

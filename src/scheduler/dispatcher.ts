@@ -1,6 +1,6 @@
 import type { Modules, UserId } from '../shared/ids.js';
 import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerStats } from '../shared/protocol.js';
-import { tickRunLimitMs } from '../shared/protocol.js';
+import { resultWithoutRun, tickRunLimitMs } from '../shared/protocol.js';
 import type { BatchOrigin, ResultConsumer } from '../shared/result-consumer.js';
 
 /** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `runtime.ts`). */
@@ -286,14 +286,7 @@ interface Delivery {
 }
 
 function failure(request: RunRequest, outcome: 'workerFailed' | 'internalError', message: string): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome,
-    errors: [message],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-  };
+  return resultWithoutRun(request, outcome, [message]);
 }
 
 function emptyWorker(): WorkerStats {

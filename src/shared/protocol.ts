@@ -167,6 +167,22 @@ export interface DroppedRunResult extends RunResultBase {
 /** How one player's tick ended; `output` exists only on outcomes that keep results. */
 export type RunResult = KeptRunResult | DroppedRunResult;
 
+/**
+ * The result of a player tick that did not run player code (a skip, a failed worker, a kernel fault): no
+ * CPU, no output, no isolate. `diagnostic` goes to the host's log only.
+ */
+export function resultWithoutRun(request: { readonly userId: UserId; readonly gameTime: number }, outcome: DroppingOutcome, errors: readonly string[], diagnostic?: string): DroppedRunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome,
+    errors,
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+    ...(diagnostic !== undefined ? { diagnostic } : {}),
+  };
+}
+
 /** True when the result's outcome keeps results (its `output`, when present, is saved). */
 export function resultsKept(result: RunResult): result is KeptRunResult {
   return keepsResults(result.outcome);

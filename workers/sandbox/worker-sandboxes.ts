@@ -3,7 +3,7 @@ import { modulesSize } from '../../src/shared/ids.js';
 import { HeartbeatCell } from '../../src/shared/heartbeat.js';
 import { LruMap } from '../../src/shared/lru.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
-import type { BatchResult, BatchTask, NeedsCode, PlayerReply, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
+import { resultWithoutRun, type BatchResult, type BatchTask, type NeedsCode, type PlayerReply, type RunRequest, type RunResult, type WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
 import { exposeGc, GcBudget } from './gc.js';
 import { PlayerSandbox, type PreparedIsolate, type SandboxSettings } from './player-sandbox.js';
@@ -211,15 +211,7 @@ const INTERNAL_ERROR_MESSAGE = 'Script execution has been terminated: the runtim
 
 /** A kernel or host-layer fault for one player: `message` goes to the player, `diagnostic` to the host log. */
 function internalError(request: RunRequest, error: unknown, message = INTERNAL_ERROR_MESSAGE): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome: 'internalError',
-    errors: [message],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-    diagnostic: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  };
+  return resultWithoutRun(request, 'internalError', [message], error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
 
 function needsCode(request: RunRequest): NeedsCode {
