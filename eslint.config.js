@@ -35,7 +35,7 @@ const restrictions = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', '.services/**', 'native/**', 'scripts/**', 'bin/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'scratch/**', '.services/**', 'native/**', 'scripts/**', 'bin/**', 'eslint.config.js'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -60,7 +60,7 @@ runtime.on('sandbox:recycled', () => live--);
 const heapOf = new Map<string, number>();
 /** Last reported committed heap (V8's total heap size) plus external memory of each player's isolate. */
 const committedOf = new Map<string, number>();
-runtime.on('runtime:telemetry', (e) => {
+runtime.on('player:tick', (e) => {
   if (e.heap) {
     heapOf.set(e.userId, e.heap.usedBytes + e.heap.externalBytes);
     committedOf.set(e.userId, e.heap.totalBytes + e.heap.externalBytes);

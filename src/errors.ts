@@ -9,9 +9,7 @@ export const ErrorCode = {
   tickInProgress: 'KERNEL_TICK_IN_PROGRESS',
   invalidRequest: 'KERNEL_INVALID_REQUEST',
   workerCrashed: 'KERNEL_WORKER_CRASHED',
-  workerHung: 'KERNEL_WORKER_HUNG',
   storage: 'KERNEL_STORAGE',
-  staleTick: 'KERNEL_STALE_TICK',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -62,7 +62,7 @@ export interface RuntimeOptions {
   mmoCpuApi?: boolean;
   /**
    * Sets the V8 flags `--always-sparkplug --no-lazy-feedback-allocation` process-wide at the first
-   * `createRuntime()`. The kernel's in-isolate runtime runs once per player per tick in every isolate,
+   * `createRuntime()`. The isolate code (`workers/isolate/`) runs once per player per tick in every isolate,
    * each with its own JIT state, so it never warms up; baseline-compiling it at once roughly halves the
    * per-tick cost of a trivial player (measured, see benchmarks/README.md). @default true
    */

@@ -5,15 +5,15 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import type { BatchResult, BatchTask, ShutdownTask, WorkerConfig } from '../src/shared/protocol.js';
-import { SandboxHost } from './sandbox/host.js';
+import { WorkerSandboxes } from './sandbox/worker-sandboxes.js';
 
-const host = new SandboxHost(workerData as WorkerConfig);
+const sandboxes = new WorkerSandboxes(workerData as WorkerConfig);
 
 export default function runBatch(task: BatchTask | ShutdownTask): BatchResult | null {
   if ('shutdown' in task) {
-    host.shutdown();
+    sandboxes.shutdown();
     return null;
   }
-  const result = host.runBatch(task);
+  const result = sandboxes.runBatch(task);
   return { ...result, worker: { ...result.worker, threadId } };
 }

@@ -21,7 +21,7 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
     const createMs = new Map<string, number>();
     runtime.on('sandbox:created', (e) => createMs.set(e.userId, e.createMs));
     const runMs = new Map<string, number>();
-    runtime.on('runtime:telemetry', (e) => runMs.set(e.userId, e.stages.runMs));
+    runtime.on('player:tick', (e) => runMs.set(e.userId, e.stages.runMs));
     const samples: number[] = [];
     const creates: number[] = [];
     let errors = 0;

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime } from '../kernel.js';
+import { createRuntime } from '../runtime.js';
 import { createSinkLogger } from '../telemetry/index.js';
 import type { UserId } from '../shared/ids.js';
 import { OutcomeKind } from '../shared/outcome.js';

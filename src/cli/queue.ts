@@ -3,7 +3,7 @@
  * through the Redis users queue (spec 1.0, 1.1).
  */
 import { hostname } from 'node:os';
-import { createRuntime } from '../kernel.js';
+import { createRuntime } from '../runtime.js';
 import { resolveQueueOptions, type QueueOptions } from '../options.js';
 import { QueueRunner, QueueTickCoordinator, UsersQueue } from '../queue/index.js';
 import { MemoryStorage } from '../storage/memory.js';

@@ -19,7 +19,7 @@
  *   driver's), resolving with the driver's runResult shape or rejecting with `{error}`.
  */
 import type { ExecuteRequest } from '../execute-request.js';
-import type { Runtime } from '../kernel.js';
+import type { Runtime } from '../runtime.js';
 import { parseUserId, type UserId } from '../shared/ids.js';
 import { LIMITS } from '../shared/limits.js';
 import type { ConsoleLine, IntentsList } from '../shared/protocol.js';

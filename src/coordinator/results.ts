@@ -1,5 +1,5 @@
 import type { RunRequest, RunResult } from '../shared/protocol.js';
-import { keepsResults, OUTCOME_POLICY } from '../shared/outcome.js';
+import { OUTCOME_POLICY } from '../shared/outcome.js';
 import type { TickCommit, UserRecord, UserUpdate } from '../storage/port.js';
 import { billTick, type CpuSettings } from './cpu.js';
 
@@ -14,7 +14,8 @@ export function commitFor(user: UserRecord, request: RunRequest, result: RunResu
   // nothing on halts, memory-limit disposals and rejected ticks, so such ticks were free).
   const bill = ran ? billTick(user, result.cpu.billedMs, output?.intentsCount ?? 0, settings) : null;
   const usedTime = bill?.usedTime ?? 0;
-  if (output === undefined || !keepsResults(result.outcome)) {
+  // `output` exists only on outcomes that keep results (F42); `RunResult`'s type holds that rule.
+  if (output === undefined) {
     return {
       usedTime,
       commit: {

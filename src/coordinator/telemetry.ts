@@ -23,14 +23,24 @@ export function roomsOf(intents: IntentsList | undefined): string[] {
   return rooms.sort();
 }
 
+/** Per-stage timings of one player tick and the queue depth when it was reported. */
+export interface StageTimings {
+  readonly loadMs: number;
+  readonly persistMs: number;
+  readonly queueDepth: number;
+}
+
+/** A player tick that ran (or was sent to) a worker. */
+export interface RanTick {
+  readonly request: RunRequest;
+  readonly result: RunResult;
+  readonly worker: { readonly slot: number; readonly threadId: number };
+  readonly timings: StageTimings;
+  readonly committed: boolean;
+}
+
 /** The event of a player tick that ran (or was sent to) a worker. */
-export function ranEvent(
-  request: RunRequest,
-  result: RunResult,
-  worker: { slot: number; threadId: number },
-  timings: { loadMs: number; persistMs: number; queueDepth: number },
-  committed: boolean,
-): PlayerTickTelemetry {
+export function ranEvent({ request, result, worker, timings, committed }: RanTick): PlayerTickTelemetry {
   const rooms = roomsOf(result.output?.intents);
   return {
     userId: result.userId,
@@ -52,17 +62,21 @@ export function ranEvent(
   };
 }
 
-/** The event of a player tick that never reached a worker (not loaded, no code, skipped). */
-export function notRunEvent(
-  gameTime: number,
-  userId: UserId,
-  outcome: OutcomeKind,
-  skipReason: SkipReason | undefined,
-  user: UserRecord | null,
-  timings: { loadMs: number; persistMs: number; queueDepth: number },
-  committed: boolean,
-  errorCount: number,
-): PlayerTickTelemetry {
+/** A player tick that never reached a worker (not loaded, no code, skipped). */
+export interface NotRunTick {
+  readonly gameTime: number;
+  readonly userId: UserId;
+  readonly outcome: OutcomeKind;
+  readonly skipReason?: SkipReason | undefined;
+  /** The player's record when it was loaded: its CPU limit and bucket go into the event. */
+  readonly user: UserRecord | null;
+  readonly timings: StageTimings;
+  readonly committed: boolean;
+  readonly errorCount: number;
+}
+
+/** The event of a player tick that never reached a worker. */
+export function notRunEvent({ gameTime, userId, outcome, skipReason, user, timings, committed, errorCount }: NotRunTick): PlayerTickTelemetry {
   return {
     userId,
     gameTime,

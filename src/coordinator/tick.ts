@@ -3,31 +3,15 @@ import { LruMap } from '../shared/lru.js';
 import { modulesSize } from '../shared/ids.js';
 import type { ColdStartReason, OutcomeKind, SkipReason } from '../shared/outcome.js';
 import type { RunRequest, RunResult } from '../shared/protocol.js';
+import type { BatchOrigin } from '../shared/result-consumer.js';
 import type { LoadResult, PlayerContext, StoragePort, TickCommit, UserRecord } from '../storage/port.js';
-import type { PlayerTickTelemetry, TickSummary } from '../telemetry/events.js';
-import { cpuGate, PENALTY_MESSAGE, type CpuSettings } from './cpu.js';
+import { cpuGate, PENALTY_MESSAGE } from './cpu.js';
 import { commitFor } from './results.js';
 import { notRunEvent, ranEvent } from './telemetry.js';
 import { invalidContext, invalidModules } from './validate.js';
+import type { Gated, NotRun, Pending, Skip, TickGuards, TickHooks, TickReport, TickRun, TickScheduler, TickSettings } from './tick-types.js';
 
-/** What the coordinator needs from the scheduler (wired in `kernel.ts`). */
-export interface TickScheduler {
-  slotOf(userId: UserId): number;
-  threadId(slot: number): number;
-  submit(slot: number, requests: readonly RunRequest[]): void;
-  drain(): Promise<void>;
-}
-
-/**
- * Per-player decisions taken outside the coordinator (throttle registry, watchdog; wired in `kernel.ts`).
- * Both are fed only by `runtime:telemetry` events.
- */
-export interface TickGuards {
-  /** Ticks the player is still delayed by the throttle at `gameTime` (0: it runs). */
-  throttleDelay(userId: UserId, gameTime: number): number;
-  /** A cold start to force on the player's run request; consumed by the call. */
-  takeColdStart(userId: UserId): ColdStartReason | undefined;
-}
+export type { PlayerTickReport, TickGuards, TickHooks, TickReport, TickScheduler, TickSettings } from './tick-types.js';
 
 /** What a throttled player sees on its console instead of running. */
 export function throttledMessage(ticks: number): string {
@@ -35,46 +19,6 @@ export function throttledMessage(ticks: number): string {
 }
 
 const NO_GUARDS: TickGuards = { throttleDelay: () => 0, takeColdStart: () => undefined };
-
-export interface TickSettings extends CpuSettings {
-  readonly loadChunk: number;
-  readonly quarantineTicks: number;
-  readonly codeCacheBytes: number;
-}
-
-export interface TickHooks {
-  telemetry(event: PlayerTickTelemetry): void;
-  quarantined(userId: UserId, ticks: number, reason: string, gameTime: number): void;
-  /** A player's quarantine is durably in the store (its suspect entry may go). */
-  quarantineCommitted?(userId: UserId): void;
-  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void;
-}
-
-/** What one tick did for one player, as `runTick` returns it. */
-export interface PlayerTickReport {
-  readonly userId: UserId;
-  readonly outcome: OutcomeKind;
-  readonly skipReason?: SkipReason;
-  readonly errors: readonly string[];
-  readonly console: readonly string[];
-  readonly billedMs: number;
-  readonly usedTime: number;
-  readonly coldStart: string | null;
-  readonly memoryChanged: boolean;
-  readonly committed: boolean;
-  readonly heapUsedBytes: number | null;
-}
-
-export interface TickReport extends TickSummary {
-  readonly players: number;
-  readonly results: readonly PlayerTickReport[];
-}
-
-interface Pending {
-  readonly user: UserRecord;
-  readonly request: RunRequest;
-  readonly loadMs: number;
-}
 
 /**
  * One game tick for every active player: load (batched) -> CPU gate -> run on the pinned worker ->
@@ -92,8 +36,6 @@ export class TickCoordinator {
   readonly #quarantine = new Set<UserId>();
   /** Suspects to skip with the penalty before they run again (a process ended while running them). */
   readonly #quarantineFirst = new Set<UserId>();
-  #pending = new Map<UserId, Pending>();
-  #coldStart: ReadonlyMap<UserId, ColdStartReason> = new Map();
 
   constructor(storage: StoragePort, scheduler: TickScheduler, settings: TickSettings, hooks: TickHooks, guards: TickGuards = NO_GUARDS) {
     this.#storage = storage;
@@ -116,11 +58,6 @@ export class TickCoordinator {
     return code.modules;
   }
 
-  /** The culprit of a hung or crashed worker: skipped with the official penalty message for N ticks. */
-  quarantine(userId: UserId): void {
-    this.#quarantine.add(userId);
-  }
-
   /**
    * A player that must not run again before its quarantine is in the store: its next tick is skipped
    * with the official penalty (`skipTicksPenalty = quarantineTicks`) without running it.
@@ -137,7 +74,8 @@ export class TickCoordinator {
   /**
    * The same path as `runTick` for a given list of players (a runner's share of a tick taken from the
    * Redis queue). `coldStart` forces a fresh isolate for the players listed (e.g. a player that last
-   * ran in another runner process, whose globals here would be stale).
+   * ran in another runner process, whose globals here would be stale). Load, gate and submit run per
+   * chunk, so loading the next chunk overlaps with running the previous one.
    */
   async runPlayers(
     gameTime: number,
@@ -147,123 +85,134 @@ export class TickCoordinator {
   ): Promise<TickReport> {
     const started = performance.now();
     onStart(userIds.length);
-    this.#coldStart = coldStart;
-    const reports: PlayerTickReport[] = [];
-    const commits: Promise<void>[] = [];
-    this.#pending = new Map();
-    const resultsByBatch = (slot: number, threadId: number, results: readonly RunResult[]): void => {
-      commits.push(this.#persist(slot, threadId, results, reports));
+    const run: TickRun = {
+      gameTime,
+      coldStart,
+      reports: [],
+      pending: new Map(),
+      submitted: [],
+      commits: [],
+      consumer: {
+        results: (results, origin) => run.commits.push(this.#persist(run, origin, results)),
+        // The culprit of a hung worker: skipped with the official penalty message for N ticks.
+        hung: (userId) => this.#quarantine.add(userId),
+      },
     };
-    this.#onResults = resultsByBatch;
     for (let at = 0; at < userIds.length; at += this.#settings.loadChunk) {
       const chunk = userIds.slice(at, at + this.#settings.loadChunk);
-      const t0 = performance.now();
-      let loaded: Map<UserId, LoadResult>;
-      try {
-        loaded = await this.#storage.loadContexts(
-          chunk.map((userId) => {
-            const known = this.#knownCode.get(userId);
-            return known && this.#codes.has(known.hash) ? { userId, knownCodeTimestamp: known.timestamp } : { userId };
-          }),
-        );
-      } catch (error) {
-        this.#hooks.log('error', 'loading players failed; they do not run this tick', { gameTime, players: chunk.length, error: String(error) });
-        for (const userId of chunk) reports.push(this.#report(gameTime, userId, 'internalError', [], null, false, performance.now() - t0));
+      const loaded = await this.#load(run, chunk);
+      if (loaded === null) continue;
+      const { bySlot, skips, published } = this.#gate(run, chunk, loaded.contexts, loaded.loadMs);
+      for (const [slot, requests] of bySlot) run.submitted.push(this.#scheduler.submit(slot, requests, run.consumer));
+      if (skips.length + published.length > 0) run.commits.push(this.#commitSkipped(run, skips, published, loaded.loadMs));
+    }
+    await Promise.all(run.submitted);
+    // Every result is delivered by now, so every commit has been started.
+    await Promise.all(run.commits);
+    return this.#summarise(run, userIds.length, performance.now() - started);
+  }
+
+  /** Loads a chunk of players; when the store fails, each of them is reported as not run. */
+  async #load(run: TickRun, chunk: readonly UserId[]): Promise<{ contexts: Map<UserId, LoadResult>; loadMs: number } | null> {
+    const t0 = performance.now();
+    try {
+      const contexts = await this.#storage.loadContexts(
+        chunk.map((userId) => {
+          const known = this.#knownCode.get(userId);
+          return known && this.#codes.has(known.hash) ? { userId, knownCodeTimestamp: known.timestamp } : { userId };
+        }),
+      );
+      return { contexts, loadMs: performance.now() - t0 };
+    } catch (error) {
+      this.#hooks.log('error', 'loading players failed; they do not run this tick', { gameTime: run.gameTime, players: chunk.length, error: String(error) });
+      for (const userId of chunk) this.#notRun(run, { userId, outcome: 'internalError', errors: [], user: null, committed: false, loadMs: performance.now() - t0 });
+      return null;
+    }
+  }
+
+  /**
+   * Decides for each loaded player: not runnable (reported now), skipped (committed with a message), or
+   * run (its request grouped by slot). Order: load error, invalid data, suspect quarantine, no code,
+   * CPU gate, throttle.
+   */
+  #gate(run: TickRun, chunk: readonly UserId[], loaded: Map<UserId, LoadResult>, loadMs: number): Gated {
+    const { gameTime } = run;
+    const skips: Skip[] = [];
+    const published: TickCommit[] = [];
+    const bySlot = new Map<number, RunRequest[]>();
+    const skip = (userId: UserId, user: TickCommit['user'], error: string, reason: SkipReason, limits: UserRecord, quarantined?: true): void => {
+      const commit: TickCommit = { userId, gameTime, user, console: null, errors: [error], consumedCommands: [] };
+      skips.push(quarantined ? { commit, reason, limits, quarantined } : { commit, reason, limits });
+    };
+    for (const userId of chunk) {
+      const result = loaded.get(userId) ?? { ok: false as const, error: `no data for user ${userId}`, publish: false };
+      if (!result.ok) {
+        this.#hooks.log('warn', 'player not loaded', { userId, gameTime, error: result.error });
+        const errors = result.publish ? [result.error] : [];
+        if (result.publish) published.push({ userId, gameTime, user: {}, console: null, errors, consumedCommands: [] });
+        this.#notRun(run, { userId, outcome: 'internalError', errors, user: null, committed: false, loadMs });
         continue;
       }
-      const loadMs = performance.now() - t0;
-      const skipped: TickCommit[] = [];
-      const skippedReports: { userId: UserId; reason: SkipReason; errors: string[]; limits: UserRecord; quarantined?: true }[] = [];
-      const bySlot = new Map<number, RunRequest[]>();
-      for (const userId of chunk) {
-        const result = loaded.get(userId) ?? { ok: false as const, error: `no data for user ${userId}`, publish: false };
-        if (!result.ok) {
-          this.#hooks.log('warn', 'player not loaded', { userId, gameTime, error: result.error });
-          const commit: TickCommit = { userId, gameTime, user: {}, console: null, errors: result.publish ? [result.error] : [], consumedCommands: [] };
-          if (result.publish) skipped.push(commit);
-          reports.push(this.#report(gameTime, userId, 'internalError', commit.errors, null, false, loadMs));
-          continue;
-        }
-        const { context } = result;
-        const invalid = invalidContext(context);
-        if (invalid !== null) {
-          // A bad document from the store costs only its own player this tick (R33).
-          this.#hooks.log('warn', 'player data from storage is invalid', { userId, gameTime, error: invalid.error });
-          skipped.push({ userId, gameTime, user: {}, console: null, errors: [invalid.error], consumedCommands: [] });
-          reports.push(this.#report(gameTime, userId, invalid.outcome, [invalid.error], context.user, false, loadMs));
-          continue;
-        }
-        if (this.#quarantineFirst.has(userId)) {
-          const user = { lastUsedCpu: 0, lastUsedDirtyTime: 0, skipTicksPenalty: this.#settings.quarantineTicks };
-          skipped.push({ userId, gameTime, user, console: null, errors: [PENALTY_MESSAGE], consumedCommands: [] });
-          skippedReports.push({ userId, reason: 'penalty', errors: [PENALTY_MESSAGE], limits: context.user, quarantined: true });
-          continue;
-        }
-        const request = this.#prepare(gameTime, context);
-        if (request === null) {
-          reports.push(this.#report(gameTime, userId, 'noCode', [], context.user, true, loadMs));
-          continue;
-        }
-        const gate = cpuGate(context.user, this.#settings);
-        if (!gate.run) {
-          skipped.push({ userId, gameTime, user: gate.update, console: null, errors: [gate.error], consumedCommands: [] });
-          skippedReports.push({ userId, reason: gate.reason, errors: [gate.error], limits: context.user });
-          continue;
-        }
-        const delay = this.#guards.throttleDelay(userId, gameTime);
-        if (delay > 0) {
-          // Like the official penalty skip (F6): nothing runs, nothing is billed, the player is told why.
-          const error = throttledMessage(delay);
-          skipped.push({ userId, gameTime, user: { lastUsedCpu: 0, lastUsedDirtyTime: 0 }, console: null, errors: [error], consumedCommands: [] });
-          skippedReports.push({ userId, reason: 'throttled', errors: [error], limits: context.user });
-          continue;
-        }
-        // Taken only now, when the player really runs: a skipped tick must not swallow a pending restart.
-        const guarded = this.#guards.takeColdStart(userId);
-        const coldStart = this.#coldStart.get(userId) ?? guarded;
-        const full: RunRequest = { ...request, cpu: gate.limits, ...(coldStart !== undefined ? { coldStart } : {}) };
-        this.#pending.set(userId, { user: context.user, request: full, loadMs });
-        const slot = this.#scheduler.slotOf(userId);
-        const list = bySlot.get(slot) ?? [];
-        list.push(full);
-        bySlot.set(slot, list);
+      const { context } = result;
+      const invalid = invalidContext(context);
+      if (invalid !== null) {
+        // A bad document from the store costs only its own player this tick (R33).
+        this.#hooks.log('warn', 'player data from storage is invalid', { userId, gameTime, error: invalid.error });
+        published.push({ userId, gameTime, user: {}, console: null, errors: [invalid.error], consumedCommands: [] });
+        this.#notRun(run, { userId, outcome: invalid.outcome, errors: [invalid.error], user: context.user, committed: false, loadMs });
+        continue;
       }
-      for (const [slot, requests] of bySlot) this.#scheduler.submit(slot, requests);
-      if (skipped.length > 0) {
-        commits.push(
-          this.#commitSkipped(gameTime, skipped, skippedReports, loadMs, reports),
-        );
+      if (this.#quarantineFirst.has(userId)) {
+        skip(userId, { lastUsedCpu: 0, lastUsedDirtyTime: 0, skipTicksPenalty: this.#settings.quarantineTicks }, PENALTY_MESSAGE, 'penalty', context.user, true);
+        continue;
       }
+      const request = this.#prepare(gameTime, context);
+      if (request === null) {
+        this.#notRun(run, { userId, outcome: 'noCode', errors: [], user: context.user, committed: true, loadMs });
+        continue;
+      }
+      const gate = cpuGate(context.user, this.#settings);
+      if (!gate.run) {
+        skip(userId, gate.update, gate.error, gate.reason, context.user);
+        continue;
+      }
+      const delay = this.#guards.throttleDelay(userId, gameTime);
+      if (delay > 0) {
+        // Like the official penalty skip (F6): nothing runs, nothing is billed, the player is told why.
+        skip(userId, { lastUsedCpu: 0, lastUsedDirtyTime: 0 }, throttledMessage(delay), 'throttled', context.user);
+        continue;
+      }
+      // Taken only now, when the player really runs: a skipped tick must not swallow a pending restart.
+      const guarded = this.#guards.takeColdStart(userId);
+      const coldStart = run.coldStart.get(userId) ?? guarded;
+      const full: RunRequest = { ...request, cpu: gate.limits, ...(coldStart !== undefined ? { coldStart } : {}) };
+      run.pending.set(userId, { user: context.user, request: full, loadMs });
+      const slot = this.#scheduler.slotOf(userId);
+      const list = bySlot.get(slot);
+      if (list === undefined) bySlot.set(slot, [full]);
+      else list.push(full);
     }
-    await this.#scheduler.drain();
-    await Promise.all(commits);
-    this.#onResults = null;
+    return { bySlot, skips, published };
+  }
+
+  #summarise(run: TickRun, players: number, durationMs: number): TickReport {
     // Every player tick ends with exactly one event: a player whose result never came back (a kernel
     // bug in result handling) is reported as an internal error rather than silently missing.
-    for (const [userId, pending] of this.#pending) {
-      this.#hooks.log('error', 'no result for a player that was sent to a worker', { userId, gameTime });
-      reports.push(this.#report(gameTime, userId, 'internalError', [], pending.user, false, pending.loadMs));
+    for (const [userId, pending] of run.pending) {
+      this.#hooks.log('error', 'no result for a player that was sent to a worker', { userId, gameTime: run.gameTime });
+      this.#notRun(run, { userId, outcome: 'internalError', errors: [], user: pending.user, committed: false, loadMs: pending.loadMs });
     }
-    this.#pending = new Map();
-    this.#coldStart = new Map();
     const outcomes: Partial<Record<OutcomeKind, number>> = {};
     let billedCpuMs = 0;
     let coldStarts = 0;
     let uncommitted = 0;
-    for (const r of reports) {
+    for (const r of run.reports) {
       outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
       billedCpuMs += r.billedMs;
       if (r.coldStart !== null) coldStarts++;
       if (!r.committed) uncommitted++;
     }
-    return { gameTime, players: userIds.length, durationMs: performance.now() - started, outcomes, billedCpuMs, coldStarts, uncommitted, results: reports };
-  }
-
-  #onResults: ((slot: number, threadId: number, results: readonly RunResult[]) => void) | null = null;
-
-  /** Called by the scheduler as each batch of results arrives. */
-  onResults(slot: number, threadId: number, results: readonly RunResult[]): void {
-    this.#onResults?.(slot, threadId, results);
+    return { gameTime: run.gameTime, players, durationMs, outcomes, billedCpuMs, coldStarts, uncommitted, results: run.reports };
   }
 
   #prepare(gameTime: number, context: PlayerContext): RunRequest | null {
@@ -285,15 +234,15 @@ export class TickCoordinator {
     };
   }
 
-  async #persist(slot: number, threadId: number, results: readonly RunResult[], reports: PlayerTickReport[]): Promise<void> {
+  async #persist(run: TickRun, origin: BatchOrigin, results: readonly RunResult[]): Promise<void> {
     const commits: TickCommit[] = [];
     const meta: { pending: Pending; result: RunResult; usedTime: number }[] = [];
     const quarantined: UserId[] = [];
     for (const original of results) {
       let result = original;
-      const pending = this.#pending.get(result.userId);
+      const pending = run.pending.get(result.userId);
       if (pending === undefined) continue;
-      this.#pending.delete(result.userId);
+      run.pending.delete(result.userId);
       if (result.diagnostic !== undefined) this.#hooks.log('error', 'kernel fault while running a player', { userId: result.userId, diagnostic: result.diagnostic });
       let built: ReturnType<typeof commitFor>;
       try {
@@ -322,10 +271,11 @@ export class TickCoordinator {
       if (report.has(userId)) this.#hooks.quarantineCommitted?.(userId);
       else this.#quarantineFirst.add(userId);
     }
+    const worker = { slot: origin.slot, threadId: origin.threadId };
     for (const { pending, result, usedTime } of meta) {
       const committed = report.has(result.userId);
       const { request } = pending;
-      reports.push({
+      run.reports.push({
         userId: result.userId,
         outcome: result.outcome,
         errors: result.errors,
@@ -337,27 +287,22 @@ export class TickCoordinator {
         committed,
         heapUsedBytes: result.heap?.usedHeapSize ?? null,
       });
-      this.#hooks.telemetry(ranEvent(request, result, { slot, threadId }, { loadMs: pending.loadMs, persistMs, queueDepth: this.#pending.size }, committed));
+      this.#hooks.telemetry(ranEvent({ request, result, worker, timings: { loadMs: pending.loadMs, persistMs, queueDepth: run.pending.size }, committed }));
     }
   }
 
-  async #commitSkipped(
-    gameTime: number,
-    commits: TickCommit[],
-    skipped: { userId: UserId; reason: SkipReason; errors: string[]; limits: UserRecord; quarantined?: true }[],
-    loadMs: number,
-    reports: PlayerTickReport[],
-  ): Promise<void> {
+  async #commitSkipped(run: TickRun, skips: readonly Skip[], published: readonly TickCommit[], loadMs: number): Promise<void> {
     const t0 = performance.now();
-    const done = await this.#commit(commits);
+    const done = await this.#commit([...published, ...skips.map((s) => s.commit)]);
     const persistMs = performance.now() - t0;
-    for (const s of skipped) {
-      const committed = done.has(s.userId);
-      if (s.quarantined && committed && this.#quarantineFirst.delete(s.userId)) {
-        this.#hooks.quarantined(s.userId, this.#settings.quarantineTicks, 'suspect', gameTime);
-        this.#hooks.quarantineCommitted?.(s.userId);
+    for (const s of skips) {
+      const { userId } = s.commit;
+      const committed = done.has(userId);
+      if (s.quarantined && committed && this.#quarantineFirst.delete(userId)) {
+        this.#hooks.quarantined(userId, this.#settings.quarantineTicks, 'suspect', run.gameTime);
+        this.#hooks.quarantineCommitted?.(userId);
       }
-      reports.push({ ...this.#report(gameTime, s.userId, 'skipped', s.errors, s.limits, committed, loadMs, persistMs, s.reason), skipReason: s.reason });
+      this.#notRun(run, { userId, outcome: 'skipped', errors: s.commit.errors, user: s.limits, committed, loadMs, persistMs, skipReason: s.reason });
     }
   }
 
@@ -375,18 +320,32 @@ export class TickCoordinator {
     }
   }
 
-  #report(
-    gameTime: number,
-    userId: UserId,
-    outcome: OutcomeKind,
-    errors: readonly string[],
-    user: UserRecord | null,
-    committed: boolean,
-    loadMs: number,
-    persistMs = 0,
-    skipReason?: SkipReason,
-  ): PlayerTickReport {
-    this.#hooks.telemetry(notRunEvent(gameTime, userId, outcome, skipReason, user, { loadMs, persistMs, queueDepth: this.#pending.size }, committed, errors.length));
-    return { userId, outcome, errors, console: [], billedMs: 0, usedTime: 0, coldStart: null, memoryChanged: false, committed, heapUsedBytes: null };
+  /** Reports a player tick that did not reach a worker: its telemetry event and its report row. */
+  #notRun(run: TickRun, p: NotRun): void {
+    this.#hooks.telemetry(
+      notRunEvent({
+        gameTime: run.gameTime,
+        userId: p.userId,
+        outcome: p.outcome,
+        skipReason: p.skipReason,
+        user: p.user,
+        timings: { loadMs: p.loadMs, persistMs: p.persistMs ?? 0, queueDepth: run.pending.size },
+        committed: p.committed,
+        errorCount: p.errors.length,
+      }),
+    );
+    run.reports.push({
+      userId: p.userId,
+      outcome: p.outcome,
+      ...(p.skipReason !== undefined ? { skipReason: p.skipReason } : {}),
+      errors: p.errors,
+      console: [],
+      billedMs: 0,
+      usedTime: 0,
+      coldStart: null,
+      memoryChanged: false,
+      committed: p.committed,
+      heapUsedBytes: null,
+    });
   }
 }

@@ -1,8 +1,9 @@
 import type { Modules, UserId } from '../shared/ids.js';
-import type { BatchResult, BatchTask, RunRequest, RunResult } from '../shared/protocol.js';
-import { tickRunLimitMs } from '../shared/protocol.js';
+import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerStats } from '../shared/protocol.js';
+import { resultWithoutRun, tickRunLimitMs } from '../shared/protocol.js';
+import type { BatchOrigin, ResultConsumer } from '../shared/result-consumer.js';
 
-/** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `kernel.ts`). */
+/** What the dispatcher needs from the pool (implemented by `WorkerPool`, wired in `runtime.ts`). */
 export interface BatchRunner {
   readonly size: number;
   run(slot: number, task: Omit<BatchTask, 'heartbeat'>): Promise<BatchResult>;
@@ -25,8 +26,8 @@ export interface DispatchSettings {
 }
 
 export interface DispatchHooks {
-  /** A batch finished; results arrive in batches so persistence starts before the tick is over. */
-  results(slot: number, threadId: number, results: readonly RunResult[], worker: BatchResult['worker']): void;
+  /** Every batch that came back, whichever call it served (worker and sandbox telemetry). */
+  batchDone(origin: BatchOrigin, results: readonly RunResult[]): void;
   /**
    * A player's run outlived every timeout the sandbox gave it (`tickRunLimitMs` + `OVERRUN_MARGIN_MS`),
    * well before the worker counts as hung: the runtime records the suspect durably here, because a
@@ -41,10 +42,18 @@ export interface DispatchHooks {
   error(error: unknown): void;
 }
 
+/** One `submit()` call: its consumer and how many of its players still await a result. */
+interface Call {
+  readonly consumer: ResultConsumer;
+  remaining: number;
+  readonly done: () => void;
+}
+
 interface Item {
-  request: RunRequest;
-  attempts: number;
-  forceModules: boolean;
+  readonly request: RunRequest;
+  readonly attempts: number;
+  readonly forceModules: boolean;
+  readonly call: Call;
 }
 
 /** A player whose worker failed twice in one tick is not retried again that tick. */
@@ -61,7 +70,7 @@ export const OVERRUN_MARGIN_MS = 250;
  * keeps `batchesInFlightPerWorker` batches queued per worker, re-sends code a worker lacks, and watches
  * the shared heartbeats: a player run that outlives its deadline marks the worker hung; the worker is
  * replaced and the other players of its batches run again on the replacement (a global reset, not a
- * lost tick).
+ * lost tick). Each `submit()` call names its own consumer, so concurrent callers never share a sink.
  */
 export class Dispatcher {
   readonly #runner: BatchRunner;
@@ -72,14 +81,11 @@ export class Dispatcher {
   readonly #inFlight: Map<number, Item[]>[];
   /** Code hashes each slot's current worker has received. */
   readonly #sent: Set<string>[];
-  /** Players whose isolates must be disposed by a slot's worker with its next batch. */
-  readonly #dispose: Set<UserId>[];
   readonly #hungBatches = new Map<number, number>();
   /** Batch id -> index of the player already reported as overrunning in it. */
   readonly #overran = new Map<number, number>();
   #batchSeq = 0;
   #pending = 0;
-  #idle: (() => void)[] = [];
   #timer: NodeJS.Timeout | null = null;
 
   constructor(runner: BatchRunner, settings: DispatchSettings, code: CodeSource, hooks: DispatchHooks) {
@@ -90,25 +96,21 @@ export class Dispatcher {
     this.#queues = Array.from({ length: runner.size }, () => []);
     this.#inFlight = Array.from({ length: runner.size }, () => new Map());
     this.#sent = Array.from({ length: runner.size }, () => new Set());
-    this.#dispose = Array.from({ length: runner.size }, () => new Set());
   }
 
-  /** Queues players on their slots; call `drain()` to wait until every queued player has a result. */
-  submit(slot: number, requests: readonly RunRequest[]): void {
-    const queue = this.#queues[slot]!;
-    for (const request of requests) queue.push({ request, attempts: 0, forceModules: false });
-    this.#pending += requests.length;
-    this.#pump(slot);
-  }
-
-  /** Asks a slot's worker to dispose a player's isolate before its next batch (player moved, watchdog). */
-  disposeOn(slot: number, userId: UserId): void {
-    this.#dispose[slot]!.add(userId);
-  }
-
-  drain(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  /**
+   * Queues players on a slot; `consumer` receives their results batch by batch. Resolves once every
+   * player of this call has had its result delivered (every player gets exactly one).
+   */
+  submit(slot: number, requests: readonly RunRequest[], consumer: ResultConsumer): Promise<void> {
+    if (requests.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const call: Call = { consumer, remaining: requests.length, done: resolve };
+      const queue = this.#queues[slot]!;
+      for (const request of requests) queue.push({ request, attempts: 0, forceModules: false, call });
+      this.#pending += requests.length;
+      this.#pump(slot);
+    });
   }
 
   /** Forgets what a slot's worker holds (its worker was replaced). */
@@ -144,11 +146,8 @@ export class Dispatcher {
       }
       players.push(request);
     }
-    const dispose = [...this.#dispose[slot]!];
-    this.#dispose[slot]!.clear();
     this.#inFlight[slot]!.set(batchId, items);
-    const task = dispose.length > 0 ? { batchId, gameTime: players[0]?.gameTime ?? 0, players, dispose } : { batchId, gameTime: players[0]?.gameTime ?? 0, players };
-    this.#runner.run(slot, task).then(
+    this.#runner.run(slot, { batchId, gameTime: players[0]?.gameTime ?? 0, players }).then(
       (result) => this.#onBatch(slot, batchId, items, result),
       (error: unknown) => this.#onBatchFailed(slot, batchId, items, error),
     );
@@ -157,45 +156,33 @@ export class Dispatcher {
   #onBatch(slot: number, batchId: number, items: Item[], batch: BatchResult): void {
     this.#inFlight[slot]!.delete(batchId);
     this.#overran.delete(batchId);
-    const done: RunResult[] = [];
+    const done: Delivery[] = [];
     const retry: Item[] = [];
     batch.results.forEach((result, i) => {
       const item = items[i]!;
-      if (result.needsCode) retry.push({ ...item, forceModules: true });
-      else done.push(result);
+      if ('needsCode' in result) retry.push({ ...item, forceModules: true });
+      else done.push({ item, result });
     });
-    this.#complete(done.length);
-    if (done.length > 0) this.#deliver(slot, batch.worker.threadId, done, batch.worker);
+    this.#deliver({ slot, threadId: batch.worker.threadId, worker: batch.worker }, done);
     if (retry.length > 0) void this.#retryWithCode(slot, retry);
     this.#pump(slot);
   }
 
   async #retryWithCode(slot: number, items: Item[]): Promise<void> {
     const ready: Item[] = [];
-    const failed: RunResult[] = [];
+    const failed: Delivery[] = [];
     for (const item of items) {
       let modules = this.#code.cached(item.request);
       modules ??= await this.#code.load(item.request).catch(() => undefined);
       if (modules === undefined || item.attempts >= MAX_ATTEMPTS) {
-        failed.push(failure(item.request, 'internalError', 'Script execution has been terminated: the code could not be loaded'));
+        failed.push({ item, result: failure(item.request, 'internalError', 'Script execution has been terminated: the code could not be loaded') });
       } else {
-        ready.push({ request: { ...item.request, code: { ...item.request.code, modules } }, attempts: item.attempts + 1, forceModules: true });
+        ready.push({ ...item, request: { ...item.request, code: { ...item.request.code, modules } }, attempts: item.attempts + 1, forceModules: true });
       }
     }
     this.#queues[slot]!.unshift(...ready);
-    if (failed.length > 0) {
-      this.#complete(failed.length);
-      this.#deliver(slot, this.#runner.threadId(slot), failed, emptyWorker());
-    }
+    this.#deliver(this.#mainThreadOrigin(slot), failed);
     this.#pump(slot);
-  }
-
-  #deliver(slot: number, threadId: number, results: readonly RunResult[], worker: BatchResult['worker']): void {
-    try {
-      this.#hooks.results(slot, threadId, results, worker);
-    } catch (error) {
-      this.#hooks.error(error);
-    }
   }
 
   #onBatchFailed(slot: number, batchId: number, items: Item[], error: unknown): void {
@@ -209,31 +196,56 @@ export class Dispatcher {
     this.#sent[slot]!.clear();
     const culpritIndex = this.#hungBatches.get(batchId);
     this.#hungBatches.delete(batchId);
-    const failed: RunResult[] = [];
+    const failed: Delivery[] = [];
     const retry: Item[] = [];
     items.forEach((item, i) => {
       if (i === culpritIndex) {
-        failed.push(failure(item.request, 'workerFailed', 'Script execution timed out ungracefully, restarting virtual machine'));
+        failed.push({ item, result: failure(item.request, 'workerFailed', 'Script execution timed out ungracefully, restarting virtual machine') });
       } else if (item.attempts + 1 >= MAX_ATTEMPTS) {
-        failed.push(failure(item.request, 'workerFailed', 'Script execution has been terminated: the runtime worker failed, restarting virtual machine'));
+        failed.push({ item, result: failure(item.request, 'workerFailed', 'Script execution has been terminated: the runtime worker failed, restarting virtual machine') });
       } else {
-        retry.push({ request: { ...item.request, coldStart: 'workerReplaced' }, attempts: item.attempts + 1, forceModules: true });
+        retry.push({ ...item, request: { ...item.request, coldStart: 'workerReplaced' }, attempts: item.attempts + 1, forceModules: true });
       }
     });
     this.#queues[slot]!.unshift(...retry);
-    if (failed.length > 0) {
-      this.#complete(failed.length);
-      this.#deliver(slot, this.#runner.threadId(slot), failed, emptyWorker());
-    }
+    this.#deliver(this.#mainThreadOrigin(slot), failed);
     this.#pump(slot);
   }
 
-  #complete(count: number): void {
-    this.#pending -= count;
-    if (this.#pending === 0) {
-      if (this.#timer) clearInterval(this.#timer);
+  #mainThreadOrigin(slot: number): BatchOrigin {
+    return { slot, threadId: this.#runner.threadId(slot), worker: emptyWorker() };
+  }
+
+  /**
+   * Hands results to the calls they belong to (a batch may serve several calls), then settles the calls
+   * that are complete. A throwing consumer is reported, never lets a call hang.
+   */
+  #deliver(origin: BatchOrigin, deliveries: readonly Delivery[]): void {
+    if (deliveries.length === 0) return;
+    const byCall = new Map<Call, RunResult[]>();
+    for (const { item, result } of deliveries) {
+      const list = byCall.get(item.call);
+      if (list === undefined) byCall.set(item.call, [result]);
+      else list.push(result);
+    }
+    this.#guard(() => this.#hooks.batchDone(origin, deliveries.map((d) => d.result)));
+    for (const [call, results] of byCall) {
+      this.#guard(() => call.consumer.results(results, origin));
+      call.remaining -= results.length;
+      if (call.remaining === 0) call.done();
+    }
+    this.#pending -= deliveries.length;
+    if (this.#pending === 0 && this.#timer !== null) {
+      clearInterval(this.#timer);
       this.#timer = null;
-      for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#hooks.error(error);
     }
   }
 
@@ -255,31 +267,28 @@ export class Dispatcher {
       const runningMs = now - running.startedAt;
       if (runningMs > runLimit + OVERRUN_MARGIN_MS && this.#overran.get(running.batchId) !== running.playerIndex) {
         this.#overran.set(running.batchId, running.playerIndex);
-        try {
-          this.#hooks.overran?.(slot, this.#runner.threadId(slot), item.request.userId, item.request.gameTime, runningMs);
-        } catch (error) {
-          this.#hooks.error(error);
-        }
+        this.#guard(() => this.#hooks.overran?.(slot, this.#runner.threadId(slot), item.request.userId, item.request.gameTime, runningMs));
       }
       if (runningMs <= this.#settings.hangTimeoutMs + runLimit) continue;
       this.#hungBatches.set(running.batchId, running.playerIndex);
       this.#hooks.hung(slot, this.#runner.threadId(slot), item.request.userId, runningMs);
+      // Before the replacement fails the batch: the culprit's `workerFailed` result reaches a consumer
+      // that already knows why.
+      this.#guard(() => item.call.consumer.hung?.(item.request.userId));
       this.#runner.replace(slot);
     }
   }
 }
 
-function failure(request: RunRequest, outcome: 'workerFailed' | 'internalError', message: string): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome,
-    errors: [message],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-  };
+interface Delivery {
+  readonly item: Item;
+  readonly result: RunResult;
 }
 
-function emptyWorker(): BatchResult['worker'] {
+function failure(request: RunRequest, outcome: 'workerFailed' | 'internalError', message: string): RunResult {
+  return resultWithoutRun(request, outcome, [message]);
+}
+
+function emptyWorker(): WorkerStats {
   return { threadId: 0, isolates: 0, rssBytes: 0, recycled: [] };
 }

@@ -2,8 +2,8 @@ import type { UserId } from '../shared/ids.js';
 
 /**
  * Player -> slot affinity. A player stays on the slot its isolate lives on; a new player goes to the
- * slot with the fewest players. Moving a player (only `forget`, or a slot count change) costs it a
- * global reset, which the worker reports as a cold start.
+ * slot with the fewest players, and stays there for the life of the runtime (the pool's slot count is
+ * fixed), so a player's isolate never has to move between workers.
  */
 export class Placement {
   readonly #slotOf = new Map<UserId, number>();
@@ -26,16 +26,5 @@ export class Placement {
 
   peek(userId: UserId): number | undefined {
     return this.#slotOf.get(userId);
-  }
-
-  forget(userId: UserId): void {
-    const slot = this.#slotOf.get(userId);
-    if (slot === undefined) return;
-    this.#slotOf.delete(userId);
-    this.#counts[slot]!--;
-  }
-
-  counts(): readonly number[] {
-    return this.#counts;
   }
 }

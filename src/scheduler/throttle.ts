@@ -49,7 +49,7 @@ export class ThrottleRegistry {
     this.#hooks = hooks;
   }
 
-  /** Feeds one player tick's outcome (from its `runtime:telemetry` event). */
+  /** Feeds one player tick's outcome (from its `player:tick` event). */
   record(userId: UserId, outcome: OutcomeKind, gameTime: number): void {
     if (outcome === 'ok') {
       const entry = this.#entries.get(userId);

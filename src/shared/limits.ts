@@ -1,6 +1,6 @@
 /**
  * The limits a player can observe, in one place for the main thread, the worker and the isolate. The
- * in-isolate runtime cannot import modules (its factories are stringified, `workers/runtime/source.ts`),
+ * in-isolate runtime cannot import modules (its factories are stringified, `workers/isolate/source.ts`),
  * so the runtime source declares this object as a constant `LIMITS` ahead of the factories.
  *
  * Lengths are in UTF-16 code units (JavaScript string length), which is what the official driver checks,

@@ -40,7 +40,6 @@ export const ColdStartReason = {
   disposed: 'disposed',
   halted: 'halted',
   idleEvicted: 'idleEvicted',
-  movedWorker: 'movedWorker',
   /** The player last ran in another runner process (the Redis queue moved it): its isolate there is lost. */
   movedRunner: 'movedRunner',
   heapNearLimit: 'heapNearLimit',
@@ -76,9 +75,19 @@ export const OUTCOME_POLICY = {
   internalError: { keepsResults: false, isFailure: true, dropsIsolate: false, ran: false, log: { level: 'error', message: 'system error: the kernel failed for this player' } },
 } as const satisfies Record<OutcomeKind, OutcomePolicy>;
 
+/** Outcomes whose tick keeps its partial results, derived from the table. */
+export type KeepingOutcome = { [K in OutcomeKind]: (typeof OUTCOME_POLICY)[K]['keepsResults'] extends true ? K : never }[OutcomeKind];
+/** Outcomes that save nothing of the tick. */
+export type DroppingOutcome = Exclude<OutcomeKind, KeepingOutcome>;
+
 /** True when the outcome keeps the tick's partial results (F42). */
-export function keepsResults(kind: OutcomeKind): boolean {
+export function keepsResults(kind: OutcomeKind): kind is KeepingOutcome {
   return OUTCOME_POLICY[kind].keepsResults;
+}
+
+/** True when the worker no longer holds the player's isolate after a tick with this outcome. */
+export function dropsIsolate(kind: OutcomeKind): boolean {
+  return OUTCOME_POLICY[kind].dropsIsolate;
 }
 
 /** True when the outcome counts as a failure for the watchdog and throttle. */

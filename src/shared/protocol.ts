@@ -3,7 +3,7 @@
  * plain data; player-controlled content only ever travels as strings.
  */
 import type { CodeHash, Modules, UserId } from './ids.js';
-import type { ColdStartReason, OutcomeKind } from './outcome.js';
+import { keepsResults, type ColdStartReason, type DroppingOutcome, type KeepingOutcome } from './outcome.js';
 
 /** CPU figures handed to the player (F11): `Game.cpu.limit`, `tickLimit`, `bucket`. */
 export interface CpuLimits {
@@ -80,7 +80,7 @@ export interface RunRequest {
   readonly hostData?: string;
   /** The player's MMO CPU account, read only with the `mmoCpuApi` option. */
   readonly mmoCpu?: MmoCpuState;
-  /** Set by the main thread to force a fresh isolate before this tick (watchdog, moved player). */
+  /** Set by the main thread to force a fresh isolate before this tick (watchdog, replaced worker, moved runner). */
   readonly coldStart?: ColdStartReason;
 }
 
@@ -126,12 +126,9 @@ export interface HeapFigures {
   readonly externallyAllocatedSize: number;
 }
 
-export interface RunResult {
+interface RunResultBase {
   readonly userId: UserId;
   readonly gameTime: number;
-  readonly outcome: OutcomeKind;
-  /** Present when the outcome keeps partial results (ok, scriptError, timedOut). */
-  readonly output?: PlayerOutput;
   /** Messages for the player's console error channel, in order. */
   readonly errors: readonly string[];
   readonly cpu: {
@@ -150,11 +147,59 @@ export interface RunResult {
     /** Set when the worker disposed the isolate after this tick (and why). */
     readonly recycled?: string;
   };
-  /** The worker lacked the code bundle: the main thread re-sends the request with modules. */
-  readonly needsCode?: true;
   /** For the host's log only (never shown to the player): what went wrong inside the kernel. */
   readonly diagnostic?: string;
 }
+
+/** A tick whose outcome keeps its partial results (`OUTCOME_POLICY[outcome].keepsResults`, F42). */
+export interface KeptRunResult extends RunResultBase {
+  readonly outcome: KeepingOutcome;
+  /** Absent when nothing could be collected (e.g. the results were malformed or their collection timed out). */
+  readonly output?: PlayerOutput;
+}
+
+/** A tick whose outcome saves nothing of it: there is no output to read. */
+export interface DroppedRunResult extends RunResultBase {
+  readonly outcome: DroppingOutcome;
+  readonly output?: never;
+}
+
+/** How one player's tick ended; `output` exists only on outcomes that keep results. */
+export type RunResult = KeptRunResult | DroppedRunResult;
+
+/**
+ * The result of a player tick that did not run player code (a skip, a failed worker, a kernel fault): no
+ * CPU, no output, no isolate. `diagnostic` goes to the host's log only.
+ */
+export function resultWithoutRun(request: { readonly userId: UserId; readonly gameTime: number }, outcome: DroppingOutcome, errors: readonly string[], diagnostic?: string): DroppedRunResult {
+  return {
+    userId: request.userId,
+    gameTime: request.gameTime,
+    outcome,
+    errors,
+    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
+    sandbox: { coldStart: null, createMs: 0 },
+    ...(diagnostic !== undefined ? { diagnostic } : {}),
+  };
+}
+
+/** True when the result's outcome keeps results (its `output`, when present, is saved). */
+export function resultsKept(result: RunResult): result is KeptRunResult {
+  return keepsResults(result.outcome);
+}
+
+/**
+ * The worker's reply for a request whose code bundle it does not hold (its store evicted it, or the
+ * worker was replaced): nothing ran; the main thread re-sends the request with its modules.
+ */
+export interface NeedsCode {
+  readonly needsCode: true;
+  readonly userId: UserId;
+  readonly gameTime: number;
+}
+
+/** What a worker answers for one player of a batch. */
+export type PlayerReply = RunResult | NeedsCode;
 
 export interface BatchTask {
   readonly batchId: number;
@@ -162,8 +207,6 @@ export interface BatchTask {
   readonly heartbeat: number;
   readonly gameTime: number;
   readonly players: readonly RunRequest[];
-  /** Players whose isolates this worker must dispose before running the batch (moved away, watchdog). */
-  readonly dispose?: readonly UserId[];
 }
 
 /**
@@ -187,7 +230,8 @@ export interface WorkerStats {
 
 export interface BatchResult {
   readonly batchId: number;
-  readonly results: readonly RunResult[];
+  /** One reply per player of the task, in the task's order. */
+  readonly results: readonly PlayerReply[];
   readonly worker: WorkerStats;
 }
 

@@ -47,6 +47,12 @@ export interface TickSummary {
 
 /** The one event map of the runtime (STYLE rule 11). */
 export interface RuntimeEvents {
+  /** One event per player tick, whatever the outcome (ran, skipped, not loaded, worker failed). */
+  'player:tick': [event: PlayerTickTelemetry];
+  /**
+   * @deprecated The former name of `player:tick`, kept as an alias: a listener on it receives the same
+   * events (`TELEMETRY_ALIASES`).
+   */
   'runtime:telemetry': [event: PlayerTickTelemetry];
   'tick:started': [event: { readonly gameTime: number; readonly players: number }];
   'tick:finished': [event: TickSummary];
@@ -71,3 +77,6 @@ export interface RuntimeEvents {
   'listener:error': [event: { readonly event: string; readonly error: unknown }];
 }
 export type RuntimeEventName = keyof RuntimeEvents;
+
+/** Former event names and the events they now stand for: subscribing to either gets each event once. */
+export const TELEMETRY_ALIASES: Readonly<Partial<Record<RuntimeEventName, RuntimeEventName>>> = { 'runtime:telemetry': 'player:tick' };

@@ -23,7 +23,7 @@ export type ObservabilitySettings = Pick<
   | 'metricsHost'
 > & { readonly clock?: () => number };
 
-/** What the telemetry room needs from the rest of the kernel (wired in `kernel.ts`). */
+/** What the telemetry room needs from the rest of the kernel (wired in `runtime.ts`). */
 export interface ObservabilityHooks {
   /** Stores a watchdog notification (storage's optional `notify`). */
   notify(userId: UserId, message: string, groupIntervalMs: number): Promise<void>;
@@ -76,7 +76,7 @@ export class Observability {
         },
       },
     );
-    bus.on('runtime:telemetry', (e) => {
+    bus.on('player:tick', (e) => {
       this.isolates.onTelemetry(e);
       this.metrics.playerTick(e);
       // A player that could not even be loaded (storage down, bad record) is not failing its script:

@@ -5,10 +5,10 @@ import type { UserId } from '../../src/shared/ids.js';
 import type { CommitReport, TickCommit } from '../../src/storage/port.js';
 import { redisMongoFixture, type StorageFixture } from './fixture.js';
 import { ownServices, serverBinaries } from './own-services.js';
+import { skipUnlessServices } from '../helpers/services.js';
 import { NOW } from './storage-contract.js';
 
 const binaries = serverBinaries();
-const required = process.env.REQUIRE_SERVICES === '1';
 
 function tick(userId: UserId, gameTime: number): TickCommit {
   return {
@@ -32,7 +32,8 @@ async function commitUntilAccepted(f: StorageFixture, commits: TickCommit[]): Pr
   throw new Error('the store did not recover');
 }
 
-describe('redis+mongo store under faults', { skip: typeof binaries === 'string' && !required ? `servers absent: ${binaries}` : false }, () => {
+const SUITE = 'redis+mongo store under faults';
+describe(SUITE, { skip: skipUnlessServices(SUITE, typeof binaries === 'string' ? binaries : null) }, () => {
   it('reports players as failed while Redis or MongoDB is down, writes nothing half, and recovers when each returns', async () => {
     if (typeof binaries === 'string') assert.fail(binaries);
     await using services = await ownServices(binaries);

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { UserId } from '../../src/shared/ids.js';
 import type { TickCommit } from '../../src/storage/port.js';
+import { skipUnlessServices } from '../helpers/services.js';
 import { redisMongoFixture, servicesMissing } from './fixture.js';
 import { NOW } from './storage-contract.js';
 
-const missing = servicesMissing();
-const skip = missing === null ? false : `services absent: ${missing}`;
+const SUITE = 'redis+mongo store: layout, replay, bad data';
+const skip = skipUnlessServices(SUITE, servicesMissing());
 const open = () => redisMongoFixture(() => NOW);
 const MAIN = 'module.exports.loop = function () {};';
 
@@ -28,7 +29,7 @@ function fullTick(userId: UserId, gameTime: number, consumed: string[]): TickCom
   };
 }
 
-describe('redis+mongo store: layout, replay, bad data', { skip }, () => {
+describe(SUITE, { skip }, () => {
   it('writes screepsmod-mongo key names and escaped module names', async () => {
     await using f = await open();
     const a = await f.addUser({ id: 'a', modules: { main: MAIN, 'lib.util/x\\y': 'u' } });

@@ -10,7 +10,7 @@ import { commitFor } from '../../src/coordinator/results.js';
 import { cpuGate } from '../../src/coordinator/cpu.js';
 import { groupIntents } from '../../src/coordinator/intents.js';
 import { normaliseRequest } from '../../src/execute-request.js';
-import { createRuntime, type Runtime } from '../../src/kernel.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { consoleChannel } from '../../src/storage/payloads.js';
 import type { UserId } from '../../src/shared/ids.js';

@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
 import { ownServices, serverBinaries } from '../contract/own-services.js';
+import { skipUnlessServices } from '../helpers/services.js';
 import { runFixture } from '../helpers/child.js';
 import { checkTicks, NOTICE_CLOCK, readPersisted, TICK_RECORDER, type Attempt, type TelemetryLike } from '../helpers/tick-checker.js';
 
 const binaries = serverBinaries();
-const required = process.env.REQUIRE_SERVICES === '1';
 const TICKS = 20;
 const BYSTANDERS = 5;
 /** Restarts the loop allows before it gives up (the test then fails on the count). */
@@ -39,7 +39,8 @@ function burners(): ChildProcess[] {
   return [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
 
-describe('crash loop: a catastrophic player on a loaded machine (Redis + FerretDB)', { skip: typeof binaries === 'string' && !required ? `servers absent: ${binaries}` : false }, () => {
+const SUITE = 'crash loop: a catastrophic player on a loaded machine (Redis + FerretDB)';
+describe(SUITE, { skip: skipUnlessServices(SUITE, typeof binaries === 'string' ? binaries : null) }, () => {
   it('the host restarts at most once, the culprit is quarantined from the first crash, bystanders lose nothing', async (t) => {
     if (typeof binaries === 'string') assert.fail(binaries);
     await using services = await ownServices(binaries);

@@ -9,6 +9,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { createRuntime, type CommitReport, type TickCommit, type UserId } from '../../src/index.js';
 import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
 import { ownServices, serverBinaries } from '../contract/own-services.js';
+import { skipUnlessServices } from '../helpers/services.js';
 import { runFixture } from '../helpers/child.js';
 import { FaultInjectingStorage, RedisProbe } from '../helpers/fault-storage.js';
 import { checkTicks, NOTICE_CLOCK, readPersisted, superviseTicks, TICK_RECORDER, type Attempt, type TelemetryLike, type TickCheck } from '../helpers/tick-checker.js';
@@ -21,7 +22,6 @@ import { checkTicks, NOTICE_CLOCK, readPersisted, superviseTicks, TICK_RECORDER,
 const BUCKET = 5_000;
 
 const binaries = serverBinaries();
-const required = process.env.REQUIRE_SERVICES === '1';
 const PLAYERS = 6;
 const TICKS = 5;
 const FAULT_AT = 3;
@@ -124,7 +124,8 @@ function assertClean(t: TestContext, check: TickCheck): void {
   t.diagnostic(`attempts reported not committed: ${check.reportedNotCommitted}; of them applied by the store after all: ${check.appliedLate}`);
 }
 
-describe('storage faults injected mid-tick (Redis + FerretDB)', { skip: typeof binaries === 'string' && !required ? `servers absent: ${binaries}` : false }, () => {
+const SUITE = 'storage faults injected mid-tick (Redis + FerretDB)';
+describe(SUITE, { skip: skipUnlessServices(SUITE, typeof binaries === 'string' ? binaries : null) }, () => {
   const servers = (): { redis: string; ferretdb: string } => {
     if (typeof binaries === 'string') assert.fail(binaries);
     return binaries;

@@ -10,7 +10,7 @@ export async function testRuntime(options: RuntimeOptions = {}): Promise<{ runti
 /** Collects the telemetry events of the next tick, keyed by player. */
 export function collectTelemetry(runtime: Runtime): { events: PlayerTickTelemetry[]; stop: () => void } {
   const events: PlayerTickTelemetry[] = [];
-  const stop = runtime.on('runtime:telemetry', (e) => events.push(e));
+  const stop = runtime.on('player:tick', (e) => events.push(e));
   return { events, stop };
 }
 

@@ -90,7 +90,7 @@ export async function superviseTicks(
   },
 ): Promise<{ attempts: Attempt[]; telemetry: PlayerTickTelemetry[] }> {
   const telemetry: PlayerTickTelemetry[] = [];
-  const stop = runtime.on('runtime:telemetry', (e) => telemetry.push(e));
+  const stop = runtime.on('player:tick', (e) => telemetry.push(e));
   const attempts: Attempt[] = [];
   const maxAttempts = options.maxAttempts ?? 300;
   try {

@@ -11,13 +11,8 @@ import { UsersQueue } from '../../src/queue/index.js';
 import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
 import { servicesMissing, uniqueNamespace } from '../contract/fixture.js';
 import { uniqueName } from '../helpers/redis.js';
+import { skipUnlessServices } from '../helpers/services.js';
 
-const missing = servicesMissing();
-if (missing !== null && process.env.REQUIRE_SERVICES === '1') {
-  describe('CLI on redis+mongo', () => {
-    it('has Redis and a MongoDB-protocol server (REQUIRE_SERVICES=1)', () => assert.fail(missing));
-  });
-}
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const PLAYER = 'module.exports.loop = function () { Memory.runs = (Memory.runs || 0) + 1; Memory.last = Game.time; console.log("tick " + Game.time); };';
@@ -45,7 +40,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; out
   return { child, out: () => out, err: () => err, exited };
 }
 
-describe('CLI on redis+mongo', { skip: missing === null ? false : `services absent: ${missing}` }, () => {
+describe('CLI on redis+mongo', { skip: skipUnlessServices('CLI on redis+mongo', servicesMissing()) }, () => {
   it('runs seeded players through a runner and the main loop and persists their ticks', async () => {
     const { redisKeyPrefix, mongoDatabase } = uniqueNamespace();
     const redisUrl = process.env.REDIS_URL!;

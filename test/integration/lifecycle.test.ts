@@ -187,7 +187,7 @@ describe('isolate lifecycle', () => {
     storage.addUser({ id: 'p', modules: { main: COUNTER } });
     const errors: unknown[] = [];
     runtime.on('listener:error', ({ error }) => errors.push(error));
-    runtime.on('runtime:telemetry', () => {
+    runtime.on('player:tick', () => {
       throw new Error('listener bug');
     });
     const report = await runtime.runTick(1);

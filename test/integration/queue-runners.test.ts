@@ -3,9 +3,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openStorage } from '../../src/cli/queue.js';
 import { after, describe, test } from 'node:test';
-import { QueueTickCoordinator, resolveQueueOptions, UsersQueue, type QueueTickReport } from '../../src/index.js';
+import { QueueTickCoordinator, resolveQueueOptions, UsersQueue, type QueueTickReport, type UserId } from '../../src/index.js';
 import { probeRedis, uniqueName } from '../helpers/redis.js';
-import { RedisTestStorage, type CommitEntry } from '../helpers/redis-storage.js';
+import { skipUnlessServices } from '../helpers/services.js';
+import { RedisMongoStorage } from '../../src/storage/redis-mongo/index.js';
+import { servicesMissing, uniqueNamespace } from '../contract/fixture.js';
 import { RunnerProcess, type RunnerEvent } from '../helpers/runner-process.js';
 
 const redis = await probeRedis();
@@ -21,45 +23,74 @@ function within<T>(promise: Promise<T>, what: string, deadlineMs = 120_000): Pro
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
 }
 
-/** Every (player, tick) committed exactly once: counts per player for one tick. */
-function commitsPerPlayer(log: readonly CommitEntry[], gameTime: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const e of log) if (e.gameTime === gameTime) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
-  return counts;
+/** One (player, tick) as the store answered a runner's commit: applied, or refused as already applied. */
+interface CommitEntry {
+  readonly userId: string;
+  readonly gameTime: number;
+  /** The runner whose commit it was. */
+  readonly tag: string;
 }
 
-/** Asserts every player of the tick has exactly one applied commit. */
-async function assertCommittedOnce(storage: RedisTestStorage, gameTime: number, players: number): Promise<void> {
-  const counts = commitsPerPlayer(await storage.commitLog(), gameTime);
+/** What the store answered to every commit of the given runners (their `commit` events). */
+function storeAnswers(runners: readonly RunnerProcess[], kind: 'committed' | 'duplicates'): CommitEntry[] {
+  return runners.flatMap((r) =>
+    r.events.filter((e) => e.event === 'commit').flatMap((e) => ((e[kind] as string[] | undefined) ?? []).map((userId) => ({ userId, gameTime: e.gameTime!, tag: e.runner }))),
+  );
+}
+
+/**
+ * Asserts every player of the tick had exactly one commit applied (by the store's answers), and that the
+ * store holds exactly `gameTime` runs in each player's Memory (each run counts `Memory.ticks` up by one).
+ */
+async function assertCommittedOnce(w: World, gameTime: number, players: number): Promise<void> {
+  const counts = new Map<string, number>();
+  for (const e of storeAnswers(w.runners, 'committed')) if (e.gameTime === gameTime) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
   assert.equal(counts.size, players, 'every player committed');
   assert.deepEqual([...counts.values()].filter((n) => n !== 1), [], 'no player committed twice');
+  const memories = await Promise.all(w.ids.map((id) => w.store.admin.getMemory(id)));
+  assert.deepEqual(memories.filter((m) => (JSON.parse(m ?? '{}') as { ticks?: number }).ticks !== gameTime), [], `every player's stored Memory counts ${gameTime} runs`);
 }
 
-describe('runner processes sharing ticks through Redis', { skip: redis.skip }, () => {
-  const url = redis.skip === false ? redis.url : '';
+interface World {
+  readonly store: RedisMongoStorage;
+  readonly queue: UsersQueue;
+  readonly coordinator: QueueTickCoordinator;
+  readonly ns: string;
+  readonly namespace: { readonly redisKeyPrefix: string; readonly mongoDatabase: string };
+  readonly ids: UserId[];
+  /** The runner processes started on this world. */
+  readonly runners: RunnerProcess[];
+}
+
+const SUITE = 'runner processes sharing ticks through Redis (Redis + MongoDB store)';
+describe(SUITE, { skip: skipUnlessServices(SUITE, servicesMissing() ?? redis.missing) }, () => {
+  const { url } = redis;
+  const mongoUrl = process.env.MONGO_URL ?? '';
   const spawned: RunnerProcess[] = [];
   after(() => {
     for (const r of spawned) r.kill('SIGKILL');
   });
 
-  async function world(players: number): Promise<{ storage: RedisTestStorage; queue: UsersQueue; coordinator: QueueTickCoordinator; ns: string; ids: string[] }> {
+  /** Players seeded into a store of the test's own (key prefix and database); `cpuAvailable` keeps the CPU gate open. */
+  async function world(players: number): Promise<World> {
     const ns = uniqueName('tqs');
-    const storage = new RedisTestStorage(url, ns, 'main');
-    await storage.connect();
-    const ids = (await storage.seed(Array.from({ length: players }, (_, i) => ({ id: `p${i}`, modules: { main: PLAYER }, lastUsedDirtyTime: i })))).map(String);
+    const namespace = uniqueNamespace();
+    const store = await RedisMongoStorage.connect({ redisUrl: url, mongoUrl, ...namespace });
+    const ids = await store.admin.addUsers(Array.from({ length: players }, (_, i) => ({ id: `p${i}`, cpu: 100, cpuAvailable: 10_000, modules: { main: PLAYER }, lastUsedDirtyTime: i })));
     const options = resolveQueueOptions({ name: ns, leaseMs: LEASE_MS, resetIntervalMs: 600_000 });
     const queue = new UsersQueue(url, options.name);
     await queue.connect();
-    return { storage, queue, coordinator: new QueueTickCoordinator(queue, storage, options), ns, ids };
+    return { store, queue, coordinator: new QueueTickCoordinator(queue, store, options), ns, namespace, ids, runners: [] };
   }
 
-  /** Closes the test's connections and lets the remaining runners drain and exit. */
-  async function teardown(w: { storage: RedisTestStorage; queue: UsersQueue }, remaining: readonly RunnerProcess[]): Promise<void> {
+  /** Closes the test's connections, lets the remaining runners drain and exit, and deletes the test's data. */
+  async function teardown(w: World, remaining: readonly RunnerProcess[]): Promise<void> {
     for (const r of remaining) r.kill('SIGTERM');
     await Promise.all(remaining.map((r) => r.exited));
+    await w.queue.resetAll();
     await w.queue.close();
-    await w.storage.deleteAll();
-    await w.storage[Symbol.asyncDispose]();
+    await w.store.admin.wipe();
+    await w.store[Symbol.asyncDispose]();
   }
 
   /** Starts tick 1 once every runner is ready; resolves when each holds its first (stalled) batch. */
@@ -70,17 +101,18 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     return { tick, stalled };
   }
 
-  function runner(ns: string, runnerId: string, extra: Record<string, unknown> = {}): RunnerProcess {
-    const r = new RunnerProcess({ url, ns, queue: ns, runnerId, pool: 2, fetchPerWorker: 8, leaseMs: LEASE_MS, stealDelayMs: 200, ...extra });
+  function runner(w: World, runnerId: string, extra: Record<string, unknown> = {}): RunnerProcess {
+    const r = new RunnerProcess({ url, mongoUrl, ...w.namespace, queue: w.ns, runnerId, pool: 2, fetchPerWorker: 8, leaseMs: LEASE_MS, stealDelayMs: 200, ...extra });
     spawned.push(r);
+    w.runners.push(r);
     return r;
   }
 
   test('three runners share a 300-player tick; one is SIGKILLed after committing a batch, and every player is still committed exactly once', async () => {
     const w = await world(300);
     // Each runner stops on its first batch, so all three provably hold part of the tick.
-    const killed = runner(w.ns, 'r1', { stall: 'afterCommit', stallTick: 1 });
-    const others = [runner(w.ns, 'r2', { stall: 'beforeRun', stallTick: 1 }), runner(w.ns, 'r3', { stall: 'beforeRun', stallTick: 1 })];
+    const killed = runner(w, 'r1', { stall: 'afterCommit', stallTick: 1 });
+    const others = [runner(w, 'r2', { stall: 'beforeRun', stallTick: 1 }), runner(w, 'r3', { stall: 'beforeRun', stallTick: 1 })];
     const { tick, stalled } = await startStalledTick(w, [killed, ...others]);
     killed.kill('SIGKILL');
     await killed.exited;
@@ -89,11 +121,11 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     assert.equal(report.completed, true);
     assert.equal(report.players, 300);
 
-    await assertCommittedOnce(w.storage, 1, 300);
+    await assertCommittedOnce(w, 1, 300);
     // The killed runner committed its batch but died before markDone: its lease expired, another
     // runner re-ran those players, and the storage fence refused the second commit.
     const killedBatch = new Set(stalled[0]!.ids);
-    const dups = await w.storage.duplicateLog();
+    const dups = storeAnswers(w.runners, 'duplicates');
     assert.deepEqual(new Set(dups.map((d) => d.userId)), killedBatch);
     assert.ok(dups.every((d) => d.tag === 'r2' || d.tag === 'r3'));
     for (const r of others) assert.ok(r.ran(1).length > 0, `${r.events[0]?.runner} ran players`);
@@ -102,8 +134,8 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
 
   test('a runner SIGKILLed before running its batch: its players run once, on the others, within the tick', async () => {
     const w = await world(120);
-    const killed = runner(w.ns, 'k1', { stall: 'beforeRun', stallTick: 1 });
-    const other = runner(w.ns, 'k2', { stall: 'beforeRun', stallTick: 1 });
+    const killed = runner(w, 'k1', { stall: 'beforeRun', stallTick: 1 });
+    const other = runner(w, 'k2', { stall: 'beforeRun', stallTick: 1 });
     const {
       tick,
       stalled: [held],
@@ -112,19 +144,19 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     await killed.exited;
     other.send('go');
     assert.equal((await within(tick, 'the tick')).completed, true);
-    await assertCommittedOnce(w.storage, 1, 120);
-    assert.deepEqual(await w.storage.duplicateLog(), [], 'nobody ran twice: the killed runner never ran its batch');
+    await assertCommittedOnce(w, 1, 120);
+    assert.deepEqual(storeAnswers(w.runners, 'duplicates'), [], 'nobody ran twice: the killed runner never ran its batch');
     assert.ok(held!.ids!.every((id) => other.ran(1).includes(id)), 'the killed runner’s batch ran on the survivor');
     await teardown(w, [other]);
   });
 
   test('a runner started late joins: it takes players waiting in a busy runner’s list, as moved players', async () => {
     const w = await world(200);
-    const first = runner(w.ns, 'j1', { stall: 'beforeRun', stallTick: 2 });
+    const first = runner(w, 'j1', { stall: 'beforeRun', stallTick: 2 });
     await first.waitFor((e) => e.event === 'ready', 'ready');
     assert.equal((await within(w.coordinator.runTick(1), 'tick 1')).completed, true);
     assert.equal(first.ran(1).length, 200, 'alone, the first runner ran everyone (and holds their isolates)');
-    const late = runner(w.ns, 'j2');
+    const late = runner(w, 'j2');
     await late.waitFor((e) => e.event === 'ready', 'ready');
     const tick = w.coordinator.runTick(2);
     await first.waitFor((e) => e.event === 'stalled', 'its first batch of tick 2');
@@ -137,8 +169,8 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     for (const f of fetched) for (const id of f.ids ?? []) assert.equal(f.movedFrom?.[id], 'j1', `${id} came from j1`);
     const ranLate = late.events.filter((e) => e.event === 'ran' && e.gameTime === 2);
     assert.deepEqual(ranLate.flatMap((e) => e.movedRunner ?? []).sort(), late.ran(2).sort(), 'telemetry reports movedRunner cold starts');
-    await assertCommittedOnce(w.storage, 2, 200);
-    assert.deepEqual(await w.storage.duplicateLog(), []);
+    await assertCommittedOnce(w, 2, 200);
+    assert.deepEqual(storeAnswers(w.runners, 'duplicates'), []);
     await teardown(w, [first, late]);
   });
 
@@ -175,8 +207,8 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
 
   test('SIGTERM drains: the batch in flight finishes and is marked done, nothing more is fetched, the process exits 0', async () => {
     const w = await world(150);
-    const leaving = runner(w.ns, 's1', { stall: 'beforeRun', stallTick: 1 });
-    const staying = runner(w.ns, 's2', { stall: 'beforeRun', stallTick: 1 });
+    const leaving = runner(w, 's1', { stall: 'beforeRun', stallTick: 1 });
+    const staying = runner(w, 's2', { stall: 'beforeRun', stallTick: 1 });
     const {
       tick,
       stalled: [held],
@@ -192,9 +224,9 @@ describe('runner processes sharing ticks through Redis', { skip: redis.skip }, (
     assert.equal(stopped.batches, 1);
     assert.deepEqual(new Set(leaving.ran(1)), new Set(held!.ids), 'it finished exactly the batch it held');
     assert.equal((await within(tick, 'the tick')).completed, true);
-    await assertCommittedOnce(w.storage, 1, 150);
-    const log = await w.storage.commitLog();
-    assert.deepEqual(await w.storage.duplicateLog(), []);
+    await assertCommittedOnce(w, 1, 150);
+    const log = storeAnswers(w.runners, 'committed');
+    assert.deepEqual(storeAnswers(w.runners, 'duplicates'), []);
     assert.ok(held!.ids!.every((id) => log.some((e) => e.userId === id && e.tag === 's1')), 'the drained batch was committed by the leaving runner');
     await teardown(w, [staying]);
   });

@@ -3,12 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { parseUserId, QueueTickCoordinator, resolveQueueOptions, UsersQueue, type UserId } from '../../src/index.js';
 import { createRedisClient, connectRedis, type RedisClient } from '../../src/queue/index.js';
 import { probeRedis, uniqueName } from '../helpers/redis.js';
+import { skipUnlessServices } from '../helpers/services.js';
 
 const redis = await probeRedis();
 const ids = (...names: string[]): UserId[] => names.map((n) => parseUserId(n));
 
-describe('users queue on Redis', { skip: redis.skip }, () => {
-  const url = redis.skip === false ? redis.url : '';
+const SUITE = 'users queue on Redis';
+describe(SUITE, { skip: skipUnlessServices(SUITE, redis.missing) }, () => {
+  const { url } = redis;
   let raw: RedisClient;
   before(async () => {
     raw = createRedisClient(url, 'queue-test-raw');

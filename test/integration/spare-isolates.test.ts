@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createHeartbeatBuffer } from '../../src/shared/heartbeat.js';
 import { hashModules, parseUserId, type Modules } from '../../src/shared/ids.js';
-import type { RunRequest } from '../../src/shared/protocol.js';
-import { SandboxHost } from '../../workers/sandbox/host.js';
+import type { BatchResult, RunRequest, RunResult } from '../../src/shared/protocol.js';
+import { WorkerSandboxes } from '../../workers/sandbox/worker-sandboxes.js';
 
 const config = {
   memoryLimitMb: 64,
@@ -35,21 +35,29 @@ function request(id: string, gameTime: number, main: string): RunRequest {
   };
 }
 
+/** The batch's run results (every request here carries its modules, so none may ask for code). */
+function ran(batch: BatchResult): RunResult[] {
+  return batch.results.map((reply) => {
+    assert.ok(!('needsCode' in reply), 'the worker asked for code it was sent');
+    return reply;
+  });
+}
+
 /** Lets the worker's idle-time refill run until it has made `count` spares (or fails the test). */
-async function spares(host: SandboxHost, count: number): Promise<void> {
-  for (let i = 0; i < 1000 && host.spareCount < count; i++) await turn();
-  assert.equal(host.spareCount, count);
+async function spares(sandboxes: WorkerSandboxes, count: number): Promise<void> {
+  for (let i = 0; i < 1000 && sandboxes.spareCount < count; i++) await turn();
+  assert.equal(sandboxes.spareCount, count);
 }
 
 const GLOBALS = `module.exports.loop = function () { console.log(String(global.mine), typeof gc); global.mine = Game.time; };`;
 
 describe('spare isolates (spareIsolates)', () => {
   it('prepares isolates while idle, gives each new player its own, and refills after the batch', async () => {
-    const host = new SandboxHost(config);
+    const host = new WorkerSandboxes(config);
     try {
       await spares(host, 2);
       const first = host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('a', 1, GLOBALS), request('b', 1, GLOBALS)] });
-      assert.deepEqual(first.results.map((r) => [r.outcome, r.sandbox.coldStart, r.output?.console.log.map((l) => l.message)]), [
+      assert.deepEqual(ran(first).map((r) => [r.outcome, r.sandbox.coldStart, r.output?.console.log.map((l) => l.message)]), [
         ['ok', 'firstRun', ['undefined undefined']],
         ['ok', 'firstRun', ['undefined undefined']],
       ]);
@@ -57,7 +65,7 @@ describe('spare isolates (spareIsolates)', () => {
       await spares(host, 2);
       // Each player kept its own isolate (its global survives), and a third player still starts clean.
       const second = host.runBatch({ batchId: 2, heartbeat: 0, gameTime: 2, players: [request('a', 2, GLOBALS), request('c', 2, GLOBALS)] });
-      assert.deepEqual(second.results.map((r) => r.output?.console.log.map((l) => l.message)), [['1 undefined'], ['undefined undefined']]);
+      assert.deepEqual(ran(second).map((r) => r.output?.console.log.map((l) => l.message)), [['1 undefined'], ['undefined undefined']]);
       assert.equal(second.worker.isolates, 3);
     } finally {
       host.close();
@@ -65,13 +73,13 @@ describe('spare isolates (spareIsolates)', () => {
   });
 
   it('halts a player whose isolate was a spare without touching the other spares', async () => {
-    const host = new SandboxHost(config);
+    const host = new WorkerSandboxes(config);
     try {
       await spares(host, 2);
-      const r = host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('h', 1, 'module.exports.loop = function () { Game.cpu.halt(); };')] }).results[0]!;
+      const r = ran(host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('h', 1, 'module.exports.loop = function () { Game.cpu.halt(); };')] }))[0]!;
       assert.equal(r.outcome, 'halted');
       assert.equal(host.spareCount, 1);
-      const next = host.runBatch({ batchId: 2, heartbeat: 0, gameTime: 2, players: [request('n', 2, GLOBALS)] }).results[0]!;
+      const next = ran(host.runBatch({ batchId: 2, heartbeat: 0, gameTime: 2, players: [request('n', 2, GLOBALS)] }))[0]!;
       assert.equal(next.outcome, 'ok');
     } finally {
       host.close();
@@ -79,11 +87,11 @@ describe('spare isolates (spareIsolates)', () => {
   });
 
   it('makes none with spareIsolates: 0', async () => {
-    const host = new SandboxHost({ ...config, spareIsolates: 0 });
+    const host = new WorkerSandboxes({ ...config, spareIsolates: 0 });
     try {
       for (let i = 0; i < 20; i++) await turn();
       assert.equal(host.spareCount, 0);
-      assert.equal(host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('z', 1, GLOBALS)] }).results[0]!.outcome, 'ok');
+      assert.equal(ran(host.runBatch({ batchId: 1, heartbeat: 0, gameTime: 1, players: [request('z', 1, GLOBALS)] }))[0]!.outcome, 'ok');
     } finally {
       host.close();
     }

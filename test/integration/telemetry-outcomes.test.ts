@@ -10,7 +10,7 @@ function byUser(events: readonly PlayerTickTelemetry[]): Map<string, PlayerTickT
   return out;
 }
 
-describe('runtime:telemetry', () => {
+describe('player:tick', () => {
   it('emits exactly one event per player tick for every outcome kind', async () => {
     const storage = new FaultyStorage();
     const s = storage.inner;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import ivm from 'isolated-vm';
-import { decodeFrame, memoryTail } from '../../workers/runtime/framing.js';
+import { decodeFrame, memoryTail } from '../../workers/isolate/framing.js';
 
 const OUTPUT = JSON.stringify({ console: { log: [{ message: 'a\nb', escape: true }], results: [] }, intents: {} });
 

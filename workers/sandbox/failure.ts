@@ -1,5 +1,5 @@
 import type { OutcomeKind } from '../../src/shared/outcome.js';
-import { RUNTIME_FILE } from '../runtime/source.js';
+import { RUNTIME_FILE } from '../isolate/source.js';
 
 /**
  * The one place where isolated-vm's error strings are mapped to outcomes (STYLE rule 5). Each message

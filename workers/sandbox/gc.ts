@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
  * The kernel therefore counts what crosses and collects when enough has accumulated.
  *
  * `--expose-gc` is process-wide and gives every context created afterwards a `gc` global: the
- * in-isolate kernel takes it and deletes it before any player code runs (F12), as for its other hidden
+ * isolate code takes it and deletes it before any player code runs (F12), as for its other hidden
  * handles. Set before the worker creates its first isolate.
  */
 export function exposeGc(): () => void {

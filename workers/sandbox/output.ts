@@ -1,13 +1,13 @@
 import type { ConsoleLine, PlayerOutput } from '../../src/shared/protocol.js';
 import { LIMITS } from '../../src/shared/limits.js';
-import { countIntents } from '../runtime/intents.js';
+import { countIntents } from '../isolate/intents.js';
 
-/** What the in-isolate kernel's `finish` returns: the tick's output plus the player's error lines. */
+/** What the isolate code's `finish` returns: the tick's output plus the player's error lines. */
 export type TickOutput = PlayerOutput & { errors?: string[] };
 
 
 /**
- * Checks the tick output parsed from the isolate before the host uses it. The in-isolate kernel
+ * Checks the tick output parsed from the isolate before the host uses it. The isolate code
  * builds it with pristine built-ins, but its `JSON.stringify` still honours a `toJSON` a player put on
  * `Object.prototype` or `Array.prototype`, so the shape and the limits (F30-F33, F39, spec 2.3) can be
  * forged. A forged output must cost only its author's tick: a wrong type here used to throw in the

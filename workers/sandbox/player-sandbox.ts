@@ -1,10 +1,10 @@
 import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
-import type { ColdStartReason } from '../../src/shared/outcome.js';
+import { dropsIsolate, keepsResults, type ColdStartReason } from '../../src/shared/outcome.js';
 import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
-import type { RarePayload, TickArgs } from '../runtime/kernel.js';
-import { decodeFrame } from '../runtime/framing.js';
-import { RUNTIME_FILE, runtimeSource } from '../runtime/source.js';
+import type { RarePayload, TickArgs } from '../isolate/install.js';
+import { decodeFrame } from '../isolate/framing.js';
+import { RUNTIME_FILE, runtimeSource } from '../isolate/source.js';
 import { classifyError, type Failure } from './failure.js';
 import type { GcBudget } from './gc.js';
 import { checkOutput, malformedMessage, type TickOutput } from './output.js';
@@ -28,7 +28,6 @@ export interface SandboxSettings {
   readonly clock: ThreadCpuClock;
   /** Counts the external strings that results leave in this thread (see `gc.ts`). */
   readonly external: GcBudget;
-  readonly onCatastrophicError: (userId: UserId, message: string) => void;
 }
 
 /** Share of the heap limit at which an isolate is recycled after its tick. */
@@ -50,8 +49,8 @@ const wrapModule = (name: string, code: string): string =>
 export interface PreparedIsolate {
   readonly isolate: ivm.Isolate;
   readonly context: ivm.Context;
-  /** Filled by `create`: who a catastrophic error or a halt belongs to. */
-  readonly owner: { userId: UserId | null; sandbox: PlayerSandbox | null };
+  /** Filled by `create`: who a halt belongs to. */
+  readonly owner: { sandbox: PlayerSandbox | null };
 }
 
 type RunnerRefs = {
@@ -64,7 +63,7 @@ type RunnerRefs = {
 
 /**
  * One player's isolate, held warm across ticks (F12, F14). Player code is reached only through the
- * in-isolate kernel's `run`/`tick`/`commands`/`finish`, each called synchronously with a timeout; they
+ * isolate code's `run`/`tick`/`commands`/`finish`, each called synchronously with a timeout; they
  * return primitive JSON strings, so nothing a player controls is converted on the host side.
  */
 export class PlayerSandbox {
@@ -98,10 +97,14 @@ export class PlayerSandbox {
    * `create` gives it a player. Made ahead of need for spare isolates (`spareIsolates`).
    */
   static prepare(settings: SandboxSettings): PreparedIsolate {
-    const owner: PreparedIsolate['owner'] = { userId: null, sandbox: null };
+    const owner: PreparedIsolate['owner'] = { sandbox: null };
     const isolate = new ivm.Isolate({
       memoryLimit: settings.memoryLimitMb,
-      onCatastrophicError: (message: string) => settings.onCatastrophicError(owner.userId ?? ('<spare isolate>' as UserId), message),
+      // Registered for its side effect: with a handler, isolated-vm parks the thread that lost control
+      // of V8 instead of aborting the process (README "Hung threads"). Who caused it is known without
+      // the handler: the main thread's heartbeat declares the hang and the suspect journal names the
+      // player (the handler is only queued to this worker's event loop, blocked while the call runs).
+      onCatastrophicError: () => undefined,
     });
     try {
       const context = isolate.createContextSync();
@@ -143,7 +146,6 @@ export class PlayerSandbox {
   /** Gives a prepared isolate (a new one by default) to a player: installs the player's modules. */
   static create(userId: UserId, codeHash: CodeHash, modules: Modules, settings: SandboxSettings, prepared: PreparedIsolate = PlayerSandbox.prepare(settings)): PlayerSandbox {
     const { isolate, context, owner } = prepared;
-    owner.userId = userId;
     try {
       const jail = context.global;
       const kernel = jail.getSync('__kernel', { reference: true }) as ivm.Reference<Record<string, unknown>>;
@@ -261,19 +263,17 @@ export class PlayerSandbox {
       errors.push(failure.kind === 'timedOut' ? this.#maps.mapStack(failure.message) : failure.message);
     }
     errors.push(...playerErrors);
-    const keep = outcome === 'ok' || outcome === 'scriptError' || outcome === 'timedOut';
-    if (!keep || this.#isolate.isDisposed) recycled ??= outcome;
-    const result: RunResult = {
+    if (dropsIsolate(outcome) || this.#isolate.isDisposed) recycled ??= outcome;
+    const base = {
       userId: request.userId,
       gameTime: request.gameTime,
-      outcome,
       errors,
       cpu: { billedMs, reportedMs, wallMs },
       sandbox: recycled === undefined ? { coldStart, createMs } : { coldStart, createMs, recycled },
-      ...(keep && output ? { output: stripErrors(output) } : {}),
       ...(heap ? { heap } : {}),
     };
-    return result;
+    if (!keepsResults(outcome)) return { ...base, outcome };
+    return output ? { ...base, outcome, output: stripErrors(output) } : { ...base, outcome };
   }
 
   /**
@@ -340,7 +340,7 @@ export class PlayerSandbox {
   }
 }
 
-/** The in-isolate kernel's `tick`/`run` arguments (`TickArgs`): `rare` is `''` when its fields are all empty. */
+/** The isolate code's `tick`/`run` arguments (`TickArgs`): `rare` is `''` when its fields are all empty. */
 function tickArgs(request: RunRequest): TickArgs {
   const { segments, interShard, foreignSegment, hostData, mmoCpu } = request;
   const rare: RarePayload = {};

@@ -4,7 +4,7 @@ import { modulesSize } from '../../src/shared/ids.js';
 import { HeartbeatCell } from '../../src/shared/heartbeat.js';
 import { LruMap } from '../../src/shared/lru.js';
 import type { ColdStartReason } from '../../src/shared/outcome.js';
-import type { BatchResult, BatchTask, RunRequest, RunResult, WorkerConfig } from '../../src/shared/protocol.js';
+import { resultWithoutRun, type BatchResult, type BatchTask, type NeedsCode, type PlayerReply, type RunRequest, type RunResult, type WorkerConfig } from '../../src/shared/protocol.js';
 import { DISPOSED_RESTART_MESSAGE } from './failure.js';
 import { exposeGc, GcBudget } from './gc.js';
 import { PlayerSandbox, type PreparedIsolate, type SandboxSettings } from './player-sandbox.js';
@@ -24,7 +24,7 @@ const WORKER_EXTERNAL_GC_BYTES = 128 * 1024 * 1024;
  * Everything a worker thread holds: one warm isolate per player pinned to it (keyed by player, replaced
  * when the code hash changes), the compiled-code cache, the code store, and the idle sweep (F13).
  */
-export class SandboxHost {
+export class WorkerSandboxes {
   readonly #config: WorkerConfig;
   readonly #settings: SandboxSettings;
   readonly #sandboxes = new Map<UserId, PlayerSandbox>();
@@ -39,7 +39,6 @@ export class SandboxHost {
   #closed = false;
   /** A full collection of this worker's heap (V8's `gc`). */
   readonly #collect: () => void;
-  catastrophic: { userId: UserId; message: string } | null = null;
 
   constructor(config: WorkerConfig) {
     this.#config = config;
@@ -66,11 +65,6 @@ export class SandboxHost {
       scripts: new ScriptCache(config.scriptCacheEntries),
       clock: new ThreadCpuClock(),
       external: new GcBudget(collect, WORKER_EXTERNAL_GC_BYTES),
-      onCatastrophicError: (userId, message) => {
-        // isolated-vm: "v8 has lost all control over the isolate". The main thread's hang detector
-        // takes it from here; this only records who caused it.
-        this.catastrophic = { userId, message };
-      },
     };
     this.#sweep = setInterval(() => this.sweepIdle(Date.now()), config.idleSweepIntervalMs);
     this.#sweep.unref();
@@ -101,18 +95,13 @@ export class SandboxHost {
     });
   }
 
-  get isolateCount(): number {
-    return this.#sandboxes.size;
-  }
-
   runBatch(task: BatchTask): BatchResult {
     let cell = this.#cells.get(task.heartbeat);
     if (cell === undefined) {
       cell = new HeartbeatCell(this.#config.heartbeat, task.heartbeat);
       this.#cells.set(task.heartbeat, cell);
     }
-    for (const userId of task.dispose ?? []) this.#dispose(userId, 'movedWorker');
-    const results: RunResult[] = [];
+    const results: PlayerReply[] = [];
     for (let i = 0; i < task.players.length; i++) {
       const request = task.players[i]!;
       cell.begin(task.batchId, i, Date.now());
@@ -137,7 +126,7 @@ export class SandboxHost {
     };
   }
 
-  #runPlayer(request: RunRequest): RunResult {
+  #runPlayer(request: RunRequest): PlayerReply {
     const { userId } = request;
     if (request.code.modules !== undefined) this.#codes.set(request.code.hash, request.code.modules);
     let sandbox = this.#sandboxes.get(userId);
@@ -240,25 +229,9 @@ const INTERNAL_ERROR_MESSAGE = 'Script execution has been terminated: the runtim
 
 /** A kernel or host-layer fault for one player: `message` goes to the player, `diagnostic` to the host log. */
 function internalError(request: RunRequest, error: unknown, message = INTERNAL_ERROR_MESSAGE): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome: 'internalError',
-    errors: [message],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-    diagnostic: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  };
+  return resultWithoutRun(request, 'internalError', [message], error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }
 
-function needsCode(request: RunRequest): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome: 'internalError',
-    errors: [],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-    needsCode: true,
-  };
+function needsCode(request: RunRequest): NeedsCode {
+  return { needsCode: true, userId: request.userId, gameTime: request.gameTime };
 }

@@ -11,7 +11,8 @@ import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
 import { parseUserId, type UserId } from './shared/ids.js';
 import type { ColdStartReason } from './shared/outcome.js';
-import type { RunRequest, RunResult } from './shared/protocol.js';
+import { resultWithoutRun, type RunRequest, type RunResult } from './shared/protocol.js';
+import type { BatchOrigin, ResultConsumer } from './shared/result-consumer.js';
 import { MemoryStorage } from './storage/memory.js';
 import type { StoragePort } from './storage/port.js';
 import { TelemetryBus } from './telemetry/bus.js';
@@ -62,7 +63,6 @@ export class Runtime implements AsyncDisposable {
   #closed = false;
   #abandoned = 0;
   #hungThisTick = false;
-  #executeSink: ((results: readonly RunResult[]) => void) | null = null;
 
   /** @internal use `createRuntime()` */
   constructor(options: ResolvedOptions) {
@@ -129,22 +129,7 @@ export class Runtime implements AsyncDisposable {
       },
       { cached: (r) => this.#coordinator.cachedModules(r), load: (r) => this.#coordinator.loadModules(r) },
       {
-        results: (slot, threadId, results, worker) => {
-          for (const r of results) {
-            if (r.sandbox.coldStart !== null) {
-              this.#bus.emit('sandbox:created', { userId: r.userId, slot, reason: r.sandbox.coldStart, createMs: r.sandbox.createMs });
-            }
-            if (r.sandbox.recycled !== undefined) this.#bus.emit('sandbox:recycled', { userId: r.userId, slot, reason: r.sandbox.recycled });
-          }
-          for (const { userId, reason } of worker.recycled) this.#bus.emit('sandbox:recycled', { userId, slot, reason });
-          if (worker.threadId !== 0) this.#bus.emit('worker:stats', { slot, threadId, isolates: worker.isolates, rssBytes: worker.rssBytes });
-          for (const r of results) {
-            // Its run came back after all: it only overran (a hung worker's culprit is upgraded to `hung` first).
-            if (this.#suspects.get(r.userId)?.reason === 'overran') this.#suspects.remove(r.userId);
-          }
-          if (this.#executeSink) this.#executeSink(results);
-          else this.#coordinator.onResults(slot, threadId, results);
-        },
+        batchDone: (origin, results) => this.#observeBatch(origin, results),
         overran: (slot, threadId, userId, gameTime, runningMs) => {
           // Durable first: a native crash can follow within seconds (README "Hung threads").
           this.#suspects.add(userId, gameTime, 'overran');
@@ -163,14 +148,28 @@ export class Runtime implements AsyncDisposable {
     }
   }
 
+  /** Sandbox and worker telemetry of every batch that came back, whichever call it served. */
+  #observeBatch({ slot, threadId, worker }: BatchOrigin, results: readonly RunResult[]): void {
+    for (const r of results) {
+      if (r.sandbox.coldStart !== null) {
+        this.#bus.emit('sandbox:created', { userId: r.userId, slot, reason: r.sandbox.coldStart, createMs: r.sandbox.createMs });
+      }
+      if (r.sandbox.recycled !== undefined) this.#bus.emit('sandbox:recycled', { userId: r.userId, slot, reason: r.sandbox.recycled });
+    }
+    for (const { userId, reason } of worker.recycled) this.#bus.emit('sandbox:recycled', { userId, slot, reason });
+    if (worker.threadId !== 0) this.#bus.emit('worker:stats', { slot, threadId, isolates: worker.isolates, rssBytes: worker.rssBytes });
+    for (const r of results) {
+      // Its run came back after all: it only overran (a hung worker's culprit is upgraded to `hung` first).
+      if (this.#suspects.get(r.userId)?.reason === 'overran') this.#suspects.remove(r.userId);
+    }
+  }
+
   #createCoordinator(options: ResolvedOptions): TickCoordinator {
     return new TickCoordinator(
       this.storage,
       {
         slotOf: (userId) => this.#placement.slotOf(userId),
-        threadId: (slot) => this.#pool.threadId(slot),
-        submit: (slot, requests) => this.#dispatcher.submit(slot, requests),
-        drain: () => this.#dispatcher.drain(),
+        submit: (slot, requests, consumer) => this.#dispatcher.submit(slot, requests, consumer),
       },
       {
         cpuMaxPerTick: options.cpuMaxPerTick,
@@ -180,7 +179,7 @@ export class Runtime implements AsyncDisposable {
         codeCacheBytes: options.codeCacheMb * 1024 * 1024,
       },
       {
-        telemetry: (event) => this.#bus.emit('runtime:telemetry', event),
+        telemetry: (event) => this.#bus.emit('player:tick', event),
         quarantined: (userId, ticks, reason, gameTime) => {
           this.logger.warn({ userId, ticks, reason }, 'player quarantined');
           this.#bus.emit('player:quarantined', { userId, ticks, reason });
@@ -302,29 +301,27 @@ export class Runtime implements AsyncDisposable {
     }
     return this.#exclusive(async () => {
       const byUser = new Map<UserId, RunResult>();
-      this.#executeSink = (results) => {
-        for (const r of results) byUser.set(r.userId, r);
+      // The culprit of a hung worker comes back as `workerFailed`; the host applies its own penalty.
+      const consumer: ResultConsumer = {
+        results: (results) => {
+          for (const r of results) byUser.set(r.userId, r);
+        },
       };
-      try {
-        const bySlot = new Map<number, RunRequest[]>();
-        for (const r of normalised) {
-          if (this.#suspects.inherited.has(r.userId)) {
-            // The previous process ended while running this player: it does not run again here; the
-            // host sees the penalty message once and applies its own quarantine.
-            byUser.set(r.userId, suspectSkipped(r));
-            continue;
-          }
-          const slot = this.#placement.slotOf(r.userId);
-          // Appended in place: copying the list per player made a large execute() quadratic.
-          const list = bySlot.get(slot);
-          if (list === undefined) bySlot.set(slot, [r]);
-          else list.push(r);
+      const bySlot = new Map<number, RunRequest[]>();
+      for (const r of normalised) {
+        if (this.#suspects.inherited.has(r.userId)) {
+          // The previous process ended while running this player: it does not run again here; the
+          // host sees the penalty message once and applies its own quarantine.
+          byUser.set(r.userId, suspectSkipped(r));
+          continue;
         }
-        for (const [slot, list] of bySlot) this.#dispatcher.submit(slot, list);
-        await this.#dispatcher.drain();
-      } finally {
-        this.#executeSink = null;
+        const slot = this.#placement.slotOf(r.userId);
+        // Appended in place: copying the list per player made a large execute() quadratic.
+        const list = bySlot.get(slot);
+        if (list === undefined) bySlot.set(slot, [r]);
+        else list.push(r);
       }
+      await Promise.all([...bySlot].map(([slot, list]) => this.#dispatcher.submit(slot, list, consumer)));
       for (const r of byUser.values()) {
         // Told to the host (a skip or `workerFailed`): its own store takes it from here.
         if (r.outcome === 'skipped' || r.outcome === 'workerFailed') this.#suspects.remove(r.userId);
@@ -352,9 +349,6 @@ export class Runtime implements AsyncDisposable {
     this.#hungThisTick = true;
     this.logger.error({ slot, threadId, userId, runningMs }, 'worker thread hung; replacing it');
     this.#bus.emit('worker:hung', { slot, threadId, userId, runningMs });
-    // Only a tick applies the store's quarantine; `execute()` reports the culprit as `workerFailed` and
-    // the host applies its own penalty.
-    if (userId !== null && this.#executeSink === null) this.#coordinator.quarantine(userId);
   }
 
   /** After a tick that hung a worker has settled: exit (default) or keep going with the replacement. */
@@ -391,12 +385,5 @@ export class Runtime implements AsyncDisposable {
 }
 
 function suspectSkipped(request: RunRequest): RunResult {
-  return {
-    userId: request.userId,
-    gameTime: request.gameTime,
-    outcome: 'skipped',
-    errors: [PENALTY_MESSAGE],
-    cpu: { billedMs: 0, reportedMs: 0, wallMs: 0 },
-    sandbox: { coldStart: null, createMs: 0 },
-  };
+  return resultWithoutRun(request, 'skipped', [PENALTY_MESSAGE]);
 }

@@ -10,7 +10,7 @@ import { memoryTail } from './framing.js';
 import { formatError } from './errors.js';
 import { addMmoCpu, makeGame } from './game.js';
 import { makeIntents } from './intents.js';
-import { installKernel } from './kernel.js';
+import { installKernel } from './install.js';
 import { makeInterShardMemory, makeMemoryDefiner, makeRawMemory } from './memory.js';
 import { decodeBase64, dropUnfinished, makeRequire, runMainLoop } from './require.js';
 import { capWebAssembly } from './wasm.js';
