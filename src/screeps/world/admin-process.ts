@@ -102,7 +102,9 @@ async function snapshot(): Promise<unknown> {
  */
 let stopTarget: { time: number; done: () => void } | null = null;
 let subscribed = false;
-function stopAt(time: number): Promise<void> {
+async function stopAt(time: number): Promise<void> {
+  // Main itself refuses to start a tick at `time` (stop-at-mod.cjs); the pause flag below then keeps it idle.
+  await env.set('kernelWorldStopAt', String(time));
   if (!subscribed) {
     subscribed = true;
     common.storage.pubsub.subscribe(common.storage.pubsub.keys.ROOMS_DONE!, (data) => {

@@ -18,6 +18,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** `DRIVER_MODULE` for the kernel: this package's `./driver` export (compiled). */
 export const KERNEL_DRIVER_MODULE = resolve(HERE, '../driver.cjs');
 const SEEDED_RANDOM_MOD = resolve(HERE, '../../../../src/screeps/world/seeded-random-mod.cjs');
+const STOP_AT_MOD = resolve(HERE, '../../../../src/screeps/world/stop-at-mod.cjs');
 
 export interface WorldOptions {
   /**
@@ -88,7 +89,7 @@ export class ServerWorld implements AsyncDisposable {
     const dbPath = join(this.dir, 'db.json');
     copyFileSync(paths.launcherDb, dbPath);
     const modFile = join(this.dir, 'mods.json');
-    writeFileSync(modFile, JSON.stringify({ mods: options.seededRandom === false ? [] : [SEEDED_RANDOM_MOD], bots: { simplebot: paths.simplebot } }));
+    writeFileSync(modFile, JSON.stringify({ mods: options.seededRandom === false ? [STOP_AT_MOD] : [STOP_AT_MOD, SEEDED_RANDOM_MOD], bots: { simplebot: paths.simplebot } }));
     const address = options.storagePort === undefined ? { STORAGE_PORT: join(this.dir, 'storage.sock') } : { STORAGE_PORT: String(options.storagePort), STORAGE_HOST: '127.0.0.1' };
     const base: NodeJS.ProcessEnv = { ...process.env, ...address, DB_PATH: dbPath, MODFILE: modFile };
     const storage = this.#fork('storage', paths.storage, base);
