@@ -11,7 +11,7 @@ import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
 import { parseUserId, type UserId } from './shared/ids.js';
 import type { ColdStartReason } from './shared/outcome.js';
-import { resultWithoutRun, type RunRequest, type RunResult } from './shared/protocol.js';
+import { resultWithoutRun, WORKER_OPTIONS, type RunRequest, type RunResult, type WorkerConfig } from './shared/protocol.js';
 import type { BatchOrigin, ResultConsumer } from './shared/result-consumer.js';
 import { MemoryStorage } from './storage/memory.js';
 import type { StoragePort } from './storage/port.js';
@@ -96,19 +96,7 @@ export class Runtime implements AsyncDisposable {
         poolSize: options.poolSize,
         batchesInFlightPerWorker: options.batchesInFlightPerWorker,
         maxAbandonedWorkers: options.maxAbandonedWorkers,
-        worker: {
-          memoryLimitMb: options.memoryLimitMb,
-          wasmMemoryLimitMb: options.wasmMemoryLimitMb,
-          idleIsolateTtlMs: options.idleIsolateTtlMs,
-          idleSweepIntervalMs: options.idleSweepIntervalMs,
-          scriptCacheEntries: options.scriptCacheEntries,
-          spareIsolates: options.spareIsolates,
-          consoleCommandTimeoutMs: options.consoleCommandTimeoutMs,
-          maxConsoleBytesPerTick: options.maxConsoleKbPerTick * 1024,
-          shardName: options.shardName,
-          mmoCpuApi: options.mmoCpuApi,
-          ...(options.hostBootstrap ? { hostBootstrap: options.hostBootstrap } : {}),
-        },
+        worker: Object.fromEntries(WORKER_OPTIONS.map((name) => [name, options[name]])) as Omit<WorkerConfig, 'heartbeat'>,
       },
       {
         spawned: (slot, threadId) => this.#bus.emit('worker:spawned', { slot, threadId }),

@@ -2,6 +2,7 @@
  * The main thread <-> worker protocol. Everything here crosses a thread by structured clone, so it is
  * plain data; player-controlled content only ever travels as strings.
  */
+import type { ResolvedOptions } from '../options.js';
 import type { CodeHash, Modules, UserId } from './ids.js';
 import { keepsResults, type ColdStartReason, type DroppingOutcome, type KeepingOutcome } from './outcome.js';
 
@@ -255,24 +256,26 @@ export interface HostBootstrap {
 }
 
 /** Static configuration every worker receives once, as `workerData`. */
-export interface WorkerConfig {
-  readonly memoryLimitMb: number;
-  readonly wasmMemoryLimitMb: number;
-  readonly idleIsolateTtlMs: number;
-  readonly idleSweepIntervalMs: number;
-  readonly scriptCacheEntries: number;
-  /** Isolates kept ready per worker for new players (`RuntimeOptions.spareIsolates`). */
-  readonly spareIsolates: number;
-  readonly consoleCommandTimeoutMs: number;
-  readonly maxConsoleBytesPerTick: number;
-  readonly shardName: string;
-  /** Expose `generatePixel`, `setShardLimits`, `unlock`, `unlocked`, `unlockedTime` on `Game.cpu`. */
-  readonly mmoCpuApi: boolean;
-  /** The host game layer's bootstrap, evaluated once per isolate before player code. */
-  readonly hostBootstrap?: HostBootstrap;
+/** The options every worker needs, under their option names and units (`RuntimeOptions` documents them). */
+export const WORKER_OPTIONS = [
+  'memoryLimitMb',
+  'wasmMemoryLimitMb',
+  'idleIsolateTtlMs',
+  'idleSweepIntervalMs',
+  'scriptCacheEntries',
+  'spareIsolates',
+  'consoleCommandTimeoutMs',
+  'maxConsoleKbPerTick',
+  'shardName',
+  'mmoCpuApi',
+  'hostBootstrap',
+] as const satisfies readonly (keyof ResolvedOptions)[];
+
+/** Static configuration every worker receives once, as `workerData`: options plus the shared heartbeat cells. */
+export type WorkerConfig = Pick<ResolvedOptions, (typeof WORKER_OPTIONS)[number]> & {
   /** Shared heartbeat cells: see `src/shared/heartbeat.ts`. */
   readonly heartbeat: SharedArrayBuffer;
-}
+};
 
 /**
  * The tick's budget of player code: `max(30, tickLimit + 5)` ms (F22). Every timed call of one player's

@@ -14,9 +14,10 @@ const config = {
   scriptCacheEntries: 16,
   spareIsolates: 2,
   consoleCommandTimeoutMs: 250,
-  maxConsoleBytesPerTick: 65_536,
+  maxConsoleKbPerTick: 64,
   shardName: 'shard0',
   mmoCpuApi: false,
+  hostBootstrap: undefined,
   heartbeat: createHeartbeatBuffer(1),
 };
 

@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm';
 import type { CodeHash, Modules, UserId } from '../../src/shared/ids.js';
 import { dropsIsolate, keepsResults, type ColdStartReason } from '../../src/shared/outcome.js';
-import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult } from '../../src/shared/protocol.js';
+import { callTimeoutMs, FINISH_GRACE_MS, type HeapFigures, type PlayerOutput, type RunRequest, type RunResult, type WorkerConfig } from '../../src/shared/protocol.js';
 import type { RarePayload, TickArgs } from '../isolate/install.js';
 import { decodeFrame } from '../isolate/framing.js';
 import { RUNTIME_FILE, runtimeSource } from '../isolate/source.js';
@@ -12,13 +12,7 @@ import type { ScriptCache } from './script-cache.js';
 import type { BundleMaps, SourceMapCache } from './source-maps.js';
 import type { ThreadCpuClock } from './thread-cpu.js';
 
-export interface SandboxSettings {
-  readonly memoryLimitMb: number;
-  readonly wasmMemoryLimitMb: number;
-  readonly consoleCommandTimeoutMs: number;
-  readonly maxConsoleBytesPerTick: number;
-  readonly shardName: string;
-  readonly mmoCpuApi: boolean;
+export type SandboxSettings = Pick<WorkerConfig, 'memoryLimitMb' | 'wasmMemoryLimitMb' | 'consoleCommandTimeoutMs' | 'maxConsoleKbPerTick' | 'shardName' | 'mmoCpuApi'> & {
   /** The host game layer's bootstrap; `key` names its compiled code in the script cache. */
   readonly hostBootstrap:
     | { readonly source: string; readonly filename: string; readonly key: string; readonly nativeModules: readonly { readonly name: string; readonly module: ivm.NativeModule }[] }
@@ -28,7 +22,7 @@ export interface SandboxSettings {
   readonly clock: ThreadCpuClock;
   /** Counts the external strings that results leave in this thread (see `gc.ts`). */
   readonly external: GcBudget;
-}
+};
 
 /** Share of the heap limit at which an isolate is recycled after its tick. */
 const HEAP_RECYCLE_RATIO = 0.9;
@@ -121,7 +115,7 @@ export class PlayerSandbox {
         '_kernelConfig',
         new ivm.ExternalCopy({
           shard: settings.shardName,
-          maxConsoleBytes: settings.maxConsoleBytesPerTick,
+          maxConsoleBytes: settings.maxConsoleKbPerTick * 1024,
           wasmMaxPages: settings.wasmMemoryLimitMb * 16,
           runtimeFile: RUNTIME_FILE,
           mmoCpuApi: settings.mmoCpuApi,

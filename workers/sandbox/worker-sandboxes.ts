@@ -49,7 +49,7 @@ export class WorkerSandboxes {
       memoryLimitMb: config.memoryLimitMb,
       wasmMemoryLimitMb: config.wasmMemoryLimitMb,
       consoleCommandTimeoutMs: config.consoleCommandTimeoutMs,
-      maxConsoleBytesPerTick: config.maxConsoleBytesPerTick,
+      maxConsoleKbPerTick: config.maxConsoleKbPerTick,
       shardName: config.shardName,
       mmoCpuApi: config.mmoCpuApi,
       hostBootstrap:
