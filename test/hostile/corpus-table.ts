@@ -1,3 +1,5 @@
+import { FINISH_GRACE_MS } from '../../src/shared/protocol.js';
+
 /** One row of the hostile corpus report. */
 export interface CorpusRow {
   readonly name: string;
@@ -24,8 +26,8 @@ export function corpusMarkdown(rows: readonly CorpusRow[], total: number): strin
     'Each case runs in its own process, next to a bystander player on the same worker thread, for two ticks',
     '(`cpuMaxPerTick: 100`, so the tick\'s one deadline is 105 ms; `memoryLimitMb: 64`; `hangTimeoutMs: 1000`).',
     '"limit" is the time the case may use: the tick\'s deadline of 105 ms shared by every timed call (collecting',
-    'the results after a timeout gets at most 20 ms more), or for a hang the dispatcher\'s deadline (hang timeout',
-    '+ deadline + 20 ms = 1125 ms); "ran" is the',
+    'the results after a timeout gets at most ${FINISH_GRACE_MS} ms more), or for a hang the dispatcher\'s deadline (hang timeout',
+    `+ deadline + ${FINISH_GRACE_MS} ms = ${1000 + 105 + FINISH_GRACE_MS} ms); "ran" is the`,
     'longest wall time of the hostile tick (the whole tick for hangs); "overshoot" is ran - limit for cases that',
     `ran into their limit. Every case also checks: no file written by an escape, host \`Object.prototype\``,
     'unchanged, no host path in what the player sees, the bystander ok with its expected Memory and a pristine realm.',
