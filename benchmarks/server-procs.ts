@@ -53,6 +53,30 @@ export function sumCpu(pids: readonly number[]): ProcCpu {
   return pids.map(procCpu).reduce((a, b) => ({ totalMs: a.totalMs + b.totalMs, mainMs: a.mainMs + b.mainMs }), { totalMs: 0, mainMs: 0 });
 }
 
+/** CPU ms of a process's threads grouped by thread name (`comm`: e.g. `node` for the main and worker threads, V8's and libuv's pools by their own names). */
+export function threadCpuByName(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
+    if (fields === null) continue;
+    let name = 'unknown';
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      // gone meanwhile
+    }
+    if (tid === String(pid)) name = 'main';
+    out[name] = (out[name] ?? 0) + cpuOf(fields);
+  }
+  return out;
+}
+
 export function rssMb(pid: number): number {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));

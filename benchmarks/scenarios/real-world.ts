@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { serverPaths } from '../../src/screeps/official.js';
 import { ServerWorld } from '../../src/screeps/world/server-world.js';
 import { median, summarise, type ScenarioParams, type ScenarioResult } from '../measure.js';
-import { childPids, procCpu, rssMb, sumCpu, type ProcCpu } from '../server-procs.js';
+import { childPids, procCpu, rssMb, sumCpu, threadCpuByName, type ProcCpu } from '../server-procs.js';
 
 const PROBE = join(dirname(fileURLToPath(import.meta.url)), '..', 'real-world-probe.cjs');
 /** The launcher's world has 4 bots placed already. */
@@ -73,6 +73,7 @@ interface Point {
   readonly main: ProcCpu;
   readonly processors: ProcCpu;
   readonly probe: ProbeTotals;
+  readonly threads: Record<string, number>;
 }
 
 export default async function run(params: ScenarioParams): Promise<ScenarioResult> {
@@ -102,7 +103,7 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
     const storage = onePid('storage/bin/start.js');
     const main = onePid('engine/dist/main.js');
     const processors = childPids('engine/dist/processor.js');
-    const point = async (): Promise<Point> => ({ time: await world.gameTime(), at: performance.now(), runner: procCpu(runner), storage: procCpu(storage), main: procCpu(main), processors: sumCpu(processors), probe: await probe(runner, probeFile) });
+    const point = async (): Promise<Point> => ({ time: await world.gameTime(), at: performance.now(), runner: procCpu(runner), storage: procCpu(storage), main: procCpu(main), processors: sumCpu(processors), probe: await probe(runner, probeFile), threads: threadCpuByName(runner) });
     const t0 = await world.gameTime();
     await world.waitTicks(t0, params.warmup, undefined, 10);
     const load1 = loadavg()[0]!;
@@ -120,6 +121,9 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
     const playerTicks = b.probe.runs - a.probe.runs;
     const per = (x: number): number => x / playerTicks;
     const runnerRss = rssMb(runner);
+    // The runner's CPU by thread name (threads that ended inside the window are missing).
+    const byThread: Record<string, number> = {};
+    for (const [name, ms] of Object.entries(b.threads)) byThread[`runnerThreadMsPerPlayerTick:${name}`] = per(ms - (a.threads[name] ?? 0));
     const storageRss = rssMb(storage);
 
     const firstTicks: number[] = [];
@@ -161,6 +165,7 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
         runnerThreads,
         // The machine's 1-minute load average when the measured ticks began (the cores are shared).
         loadAverage1: load1,
+        ...byThread,
       },
     });
   } finally {
