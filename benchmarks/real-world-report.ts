@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ScenarioResult } from './measure.js';
+import { KERNEL_RUNNER_THREADS } from './real-world-plan.js';
 import type { RunRecord } from './report.js';
 
 const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
@@ -56,7 +57,7 @@ export function realWorldBends(record: RunRecord): string[] {
   const lines: string[] = [];
   for (const side of ['official', 'kernel']) {
     const points = runs(record)
-      .filter((x) => x.side === side && x.r.skipped === undefined && (side === 'official' || x.r.params.extra?.runnerThreads !== x.r.params.poolSize))
+      .filter((x) => x.side === side && x.r.skipped === undefined && (side === 'official' || x.r.params.extra?.runnerThreads === KERNEL_RUNNER_THREADS))
       .sort((a, b) => a.players - b.players);
     if (points.length === 0) continue;
     const flat = points.findIndex((p, i) => i + 1 < points.length && (points[i + 1]!.r.throughput ?? 0) < 1.1 * (p.r.throughput ?? 0));

@@ -7,6 +7,7 @@
  * warm up `warmup` ticks, then run at least `repeat` ticks in three segments (the samples, ms per tick).
  * Then `extra.newPlayers` players are placed one at a time while the world runs, and each one's first
  * run (data load to save, as the runner's own `runnerLoopStage` events time it) is the first-tick figure.
+ * `extra.runnerNodeOptions` adds V8/Node flags to the runner process only (for experiments).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -94,7 +95,8 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
     runnerEnv: {
       KERNEL_POOL_SIZE: String(params.poolSize),
       RUNNER_THREADS: String(runnerThreads),
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROBE}`.trim(),
+      // `extra.runnerNodeOptions`: V8/Node flags for the runner process only (e.g. a GC setting to try).
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${String(params.extra?.runnerNodeOptions ?? '')} --require ${PROBE}`.replace(/\s+/g, ' ').trim(),
       REALWORLD_PROBE_FILE: probeFile,
     },
   });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { ScenarioResult } from '../../benchmarks/measure.js';
 import { plan } from '../../benchmarks/plan.js';
-import { realWorldComparisons, realWorldId, rssPerPlayer } from '../../benchmarks/real-world-plan.js';
+import { KERNEL_RUNNER_THREADS, realWorldComparisons, realWorldId, rssPerPlayer } from '../../benchmarks/real-world-plan.js';
 import { childPids, procCpu, rssMb } from '../../benchmarks/server-procs.js';
 
 const result = (players: number, figures: Record<string, number>): ScenarioResult => ({ scenario: 'real-world', params: { players, poolSize: 2, kind: 'x', warmup: 0, repeat: 1 }, unit: 'ms/server tick', samples: [1], median: 1, p99: 1, throughput: 1, cpuMs: 1, rssMb: 1, figures, errors: 0, wallMs: 1 });
@@ -13,7 +13,7 @@ describe('real-world benchmark family', () => {
     const ids = new Set(plan(false, 2).map((j) => j.id));
     for (const n of [5, 10, 30, 66]) {
       assert.ok(ids.has(realWorldId('official', n, 2, 2)), `official N=${n}`);
-      assert.ok(ids.has(realWorldId('kernel', n, 2, 8)), `kernel N=${n}`);
+      assert.ok(ids.has(realWorldId('kernel', n, 2, KERNEL_RUNNER_THREADS)), `kernel N=${n}`);
     }
     assert.deepEqual(plan(true, 2).filter((j) => j.scenario === 'real-world').map((j) => j.params.players), [5, 5]);
   });
@@ -22,10 +22,10 @@ describe('real-world benchmark family', () => {
     const results = new Map<string, ScenarioResult>([
       [realWorldId('official', 5, 2, 2), result(5, { runnerRssMb: 200 })],
       [realWorldId('official', 66, 2, 2), result(66, { runnerRssMb: 810 })],
-      [realWorldId('kernel', 5, 2, 8), result(5, { runnerRssMb: 400 })],
-      [realWorldId('kernel', 66, 2, 8), result(66, { runnerRssMb: 522 })],
+      [realWorldId('kernel', 5, 2, KERNEL_RUNNER_THREADS), result(5, { runnerRssMb: 400 })],
+      [realWorldId('kernel', 66, 2, KERNEL_RUNNER_THREADS), result(66, { runnerRssMb: 522 })],
       [realWorldId('official', 30, 2, 2), result(30, { runnerCpuMsPerPlayerTick: 3.6, storageCpuMsPerPlayerTick: 2, serverTicksPerSec: 6, firstTickMs: 60 })],
-      [realWorldId('kernel', 30, 2, 8), result(30, { runnerCpuMsPerPlayerTick: 1.8, storageCpuMsPerPlayerTick: 0.5, serverTicksPerSec: 12, firstTickMs: 10 })],
+      [realWorldId('kernel', 30, 2, KERNEL_RUNNER_THREADS), result(30, { runnerCpuMsPerPlayerTick: 1.8, storageCpuMsPerPlayerTick: 0.5, serverTicksPerSec: 12, firstTickMs: 10 })],
     ]);
     const get = (id: string) => results.get(id);
     assert.equal(rssPerPlayer(get, 'official', false, 2), 10);
