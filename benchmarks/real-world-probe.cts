@@ -7,6 +7,7 @@
  */
 import fs = require('node:fs');
 import workerThreads = require('node:worker_threads');
+import inspector = require('node:inspector');
 import type { EventEmitter } from 'node:events';
 
 /** What the probe writes (read by benchmarks/scenarios/real-world.ts). */
@@ -51,8 +52,25 @@ if (workerThreads.isMainThread && file !== undefined && driverModule !== undefin
       if (t !== undefined && !(arg in totals.firstRunMs)) totals.firstRunMs[arg] = performance.now() - t;
     }
   });
+  // Profiling mode (`REALWORLD_PROFILE_FILE`): the main thread's CPU profile from the first request
+  // (the start of the measured ticks) to the second, written as a .cpuprofile.
+  const profileFile = process.env.REALWORLD_PROFILE_FILE;
+  let session: inspector.Session | null = null;
+  const profile = (): void => {
+    if (profileFile === undefined) return;
+    if (session === null) {
+      session = new inspector.Session();
+      session.connect();
+      session.post('Profiler.enable', () => session!.post('Profiler.start'));
+    } else if (!fs.existsSync(profileFile)) {
+      session.post('Profiler.stop', (error, result) => {
+        if (error === null) fs.writeFileSync(profileFile, JSON.stringify(result.profile));
+      });
+    }
+  };
   process.on('SIGUSR2', () => {
     totals.seq++;
     fs.writeFileSync(file, JSON.stringify(totals));
+    profile();
   });
 }

@@ -7,7 +7,9 @@
  * warm up `warmup` ticks, then run at least `repeat` ticks in three segments (the samples, ms per tick).
  * Then `extra.newPlayers` players are placed one at a time while the world runs, and each one's first
  * run (data load to save, as the runner's own `runnerLoopStage` events time it) is the first-tick figure.
- * `extra.runnerNodeOptions` adds V8/Node flags to the runner process only (for experiments).
+ * `extra.runnerNodeOptions` adds Node flags to the runner process only (those NODE_OPTIONS accepts), and
+ * `REALWORLD_PROFILE_FILE` in this process's environment makes the runner's probe write a CPU profile of
+ * its main thread over the first measured segment.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -98,6 +100,7 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
       // `extra.runnerNodeOptions`: V8/Node flags for the runner process only (e.g. a GC setting to try).
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${String(params.extra?.runnerNodeOptions ?? '')} --require ${PROBE}`.replace(/\s+/g, ' ').trim(),
       REALWORLD_PROBE_FILE: probeFile,
+      ...(process.env.REALWORLD_PROFILE_FILE ? { REALWORLD_PROFILE_FILE: process.env.REALWORLD_PROFILE_FILE } : {}),
     },
   });
   try {
