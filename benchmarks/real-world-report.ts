@@ -60,6 +60,10 @@ export function realWorldBends(record: RunRecord): string[] {
       .filter((x) => x.side === side && x.r.skipped === undefined && (side === 'official' || x.r.params.extra?.runnerThreads === KERNEL_RUNNER_THREADS))
       .sort((a, b) => a.players - b.players);
     if (points.length === 0) continue;
+    if (points.length < 2) {
+      lines.push(`${side}: ${fmt(points[0]!.r.throughput, 0)} player-ticks/s at N=${points[0]!.players} (one count: no curve).`);
+      continue;
+    }
     const flat = points.findIndex((p, i) => i + 1 < points.length && (points[i + 1]!.r.throughput ?? 0) < 1.1 * (p.r.throughput ?? 0));
     const behind = points.find((p) => (p.r.figures.serverTicksPerSec ?? Infinity) < 1);
     const curve = points.map((p) => `${p.players}: ${fmt(p.r.throughput, 0)}`).join(', ');
