@@ -11,6 +11,8 @@ export interface RunRecord {
   readonly environment: Environment;
   readonly results: readonly { readonly id: string; readonly result: ScenarioResult }[];
   readonly comparisons: readonly Comparison[];
+  /** Versions of the official server's packages the real-world family ran against. */
+  readonly officialPackages?: string;
 }
 
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || Number.isNaN(v) ? '-' : v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chart } from './chart.js';
 import { environment, skipped, type ScenarioResult } from './measure.js';
 import { compare, plan, type Job } from './plan.js';
-import { realWorldBends, realWorldRows } from './real-world-report.js';
+import { officialVersions, realWorldBends, realWorldRows } from './real-world-report.js';
 import { comparisonRows, markdown, progressLine, resultRows, textTable, type RunRecord } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   }
   process.stderr.write(tty ? `\r\x1b[K${progressLine(jobs.length, jobs.length, null)}\n` : `${progressLine(jobs.length, jobs.length, null)}\n`);
   const byId = new Map(results.map((r) => [r.id, r.result]));
-  const record: RunRecord = { command, quick, environment: env, results, comparisons: compare(byId, quick, env.cores) };
+  const record: RunRecord = { command, quick, environment: env, results, comparisons: compare(byId, quick, env.cores), officialPackages: officialVersions(ROOT) };
   mkdirSync(RESULTS, { recursive: true });
   const stamp = env.date.replace(/[:.]/g, '-');
   const suffix = quick ? '.quick' : only || flagText ? '.partial' : '';
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   writeFileSync(path.join(RESULTS, `SUMMARY${suffix}.md`), markdown(record, chartFile, ROOT));
   process.stdout.write(`\n${textTable(resultRows(record))}\n\n${textTable(comparisonRows(record))}\n\n`);
   const realWorld = realWorldRows(record);
-  if (realWorld.length > 1) process.stdout.write(`${textTable(realWorld)}\n${realWorldBends(record).join('\n')}\n\n`);
+  if (realWorld.length > 1) process.stdout.write(`${textTable(realWorld)}\n${realWorldBends(record).join('\n')}\nOfficial server: ${record.officialPackages}\n\n`);
   process.stdout.write(`Environment: ${env.cores} × ${env.cpuModel}, Node ${env.node}, isolated-vm ${env.isolatedVm}, piscina ${env.piscina}, commit ${env.gitCommit}, load ${env.loadAverage.join('/')}\n`);
   process.stdout.write(`Written: benchmarks/results/SUMMARY${suffix}.md, ${chartFile}, latest${suffix}.json\n`);
   for (const f of failures) process.stderr.write(`\nSCENARIO FAILED: ${f}\n`);
