@@ -4,6 +4,7 @@
  */
 import * as os from 'node:os';
 import type { ScenarioParams, ScenarioResult } from './measure.js';
+import { realWorldComparisons, realWorldJobs } from './real-world-plan.js';
 
 export interface Job {
   readonly id: string;
@@ -53,6 +54,7 @@ export function plan(quick: boolean, cores: number): Job[] {
     if (needMb > freeMb) jobs[jobs.length - 1] = { ...jobs[jobs.length - 1]!, skip: `needs ~${needMb} MB free, ${Math.round(freeMb)} MB free` };
   }
   add('storage', 'trivial', n.trivial, cores);
+  jobs.push(...realWorldJobs(quick, cores));
   return jobs;
 }
 
@@ -112,5 +114,6 @@ export function compare(results: ReadonlyMap<string, ScenarioResult>, quick: boo
   row('first tick, 200 KB bundle: cold / cached (speed-up)', cached, cold, ratio(get(cold)?.median, get(cached)?.median), '>= 2.5', (v) => v >= 2.5);
   const used = 'get-used getUsed N=1 pool=1';
   row('Game.cpu.getUsed() µs per call', used, '-', get(used)?.median ?? null, '<= 1', (v) => v <= 1);
+  out.push(...realWorldComparisons(get, quick, cores, n.trivial));
   return out;
 }

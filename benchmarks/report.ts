@@ -3,6 +3,7 @@
  */
 import type { Environment, ScenarioResult } from './measure.js';
 import type { Comparison, Job } from './plan.js';
+import { officialVersions, realWorldBends, realWorldRows } from './real-world-report.js';
 
 export interface RunRecord {
   readonly command: string;
@@ -10,6 +11,8 @@ export interface RunRecord {
   readonly environment: Environment;
   readonly results: readonly { readonly id: string; readonly result: ScenarioResult }[];
   readonly comparisons: readonly Comparison[];
+  /** Versions of the official server's packages the real-world family ran against. */
+  readonly officialPackages?: string;
 }
 
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || Number.isNaN(v) ? '-' : v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
@@ -46,7 +49,24 @@ function mdTable(rows: readonly string[][]): string {
   return [`| ${head!.join(' | ')} |`, `|${head!.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-export function markdown(record: RunRecord, chartFile: string): string {
+function realWorldSection(record: RunRecord, root: string): string {
+  const rows = realWorldRows(record);
+  if (rows.length === 1) return '';
+  return `
+## Real world: the official server's default world, simplebot players, official runner vs kernel driver
+
+${officialVersions(root)}. pt = player-tick; CPU is process CPU from /proc (10 ms resolution); "isolate CPU
+(driver)" is what each driver reports (kernel: the worker thread's billed CPU; official: \`usedDirtyTime\`,
+rounded up to whole ms per player-tick); RSS/player is runner RSS / N; load avg is the machine's 1-minute
+load when the job's measured ticks began.
+
+${mdTable(rows)}
+
+${realWorldBends(record).map((l) => `- ${l}`).join('\n')}
+`;
+}
+
+export function markdown(record: RunRecord, chartFile: string, root = '.'): string {
   const e = record.environment;
   return `# Benchmark summary
 
@@ -66,7 +86,7 @@ ${mdTable(comparisonRows(record))}
 ## All scenarios
 
 ${mdTable(resultRows(record))}
-
+${realWorldSection(record, root)}
 ![throughput](${chartFile})
 `;
 }

@@ -3,7 +3,7 @@
  * Runs every scenario in its own child process, shows a progress bar, prints the results and the target
  * table, and writes benchmarks/results/: a JSON record per run (git-ignored), SUMMARY.md and chart.svg.
  * It exits non-zero only when the harness itself breaks (a scenario process fails), never on a target.
- * Options: --quick, --only <substring of a job id>, --node-flags '<extra V8/Node flags for every scenario process>'.
+ * Options: --quick, --only <substring of a job id, or several separated by commas>, --node-flags '<extra V8/Node flags for every scenario process>'.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chart } from './chart.js';
 import { environment, skipped, type ScenarioResult } from './measure.js';
 import { compare, plan, type Job } from './plan.js';
+import { officialVersions, realWorldBends, realWorldRows } from './real-world-report.js';
 import { comparisonRows, markdown, progressLine, resultRows, textTable, type RunRecord } from './report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -45,7 +46,7 @@ async function main(): Promise<number> {
   const flagText = args.includes('--node-flags') ? (args[args.indexOf('--node-flags') + 1] ?? '') : '';
   const nodeFlags = flagText.split(/\s+/).filter((f) => f !== '');
   const env = environment(ROOT);
-  const jobs = plan(quick, env.cores).filter((j) => only === undefined || j.id.includes(only));
+  const jobs = plan(quick, env.cores).filter((j) => only === undefined || only.split(',').some((o) => j.id.includes(o)));
   const command = `npm run bench${quick || only || flagText ? ' --' : ''}${quick ? ' --quick' : ''}${only ? ` --only '${only}'` : ''}${flagText ? ` --node-flags '${flagText}'` : ''}`;
   const results: { id: string; result: ScenarioResult }[] = [];
   const failures: string[] = [];
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
   }
   process.stderr.write(tty ? `\r\x1b[K${progressLine(jobs.length, jobs.length, null)}\n` : `${progressLine(jobs.length, jobs.length, null)}\n`);
   const byId = new Map(results.map((r) => [r.id, r.result]));
-  const record: RunRecord = { command, quick, environment: env, results, comparisons: compare(byId, quick, env.cores) };
+  const record: RunRecord = { command, quick, environment: env, results, comparisons: compare(byId, quick, env.cores), officialPackages: officialVersions(ROOT) };
   mkdirSync(RESULTS, { recursive: true });
   const stamp = env.date.replace(/[:.]/g, '-');
   const suffix = quick ? '.quick' : only || flagText ? '.partial' : '';
@@ -76,8 +77,10 @@ async function main(): Promise<number> {
   // Only a full run replaces the committed summary and chart.
   const chartFile = `chart${suffix}.svg`;
   writeFileSync(path.join(RESULTS, chartFile), chart(record));
-  writeFileSync(path.join(RESULTS, `SUMMARY${suffix}.md`), markdown(record, chartFile));
+  writeFileSync(path.join(RESULTS, `SUMMARY${suffix}.md`), markdown(record, chartFile, ROOT));
   process.stdout.write(`\n${textTable(resultRows(record))}\n\n${textTable(comparisonRows(record))}\n\n`);
+  const realWorld = realWorldRows(record);
+  if (realWorld.length > 1) process.stdout.write(`${textTable(realWorld)}\n${realWorldBends(record).join('\n')}\nOfficial server: ${record.officialPackages}\n\n`);
   process.stdout.write(`Environment: ${env.cores} × ${env.cpuModel}, Node ${env.node}, isolated-vm ${env.isolatedVm}, piscina ${env.piscina}, commit ${env.gitCommit}, load ${env.loadAverage.join('/')}\n`);
   process.stdout.write(`Written: benchmarks/results/SUMMARY${suffix}.md, ${chartFile}, latest${suffix}.json\n`);
   for (const f of failures) process.stderr.write(`\nSCENARIO FAILED: ${f}\n`);
