@@ -16,8 +16,8 @@ export interface KernelEntry {
   define(name: string, kind: 'js' | 'binary' | 'error', value: unknown): void;
   /**
    * The tick's fields travel as primitive arguments (`TickArgs`), not as one JSON payload: parsing a
-   * payload cost more than the whole call in a cold isolate. Memory is its own string argument; the
-   * fields that are usually empty come as one JSON string in `rare`, `''` when all are empty.
+   * payload cost more than the whole call in a cold isolate. Memory and the host data are their own string
+   * arguments; the fields that are usually empty come as one JSON string in `rare`, `''` when all are empty.
    */
   tick(...args: TickArgs): string;
   /** `tick` and `finish` in one crossing, for the common tick without console commands. */
@@ -29,11 +29,11 @@ export interface KernelEntry {
   collect(): void;
 }
 
-/** `gameTime, cpu limit, tickLimit, bucket, code timestamp, user id, username, Memory, rare JSON`. */
-export type TickArgs = [number, number, number, number, number, string, string, string, string];
+/** `gameTime, cpu limit, tickLimit, bucket, code timestamp, user id, username, Memory, rare JSON, host data`. */
+export type TickArgs = [number, number, number, number, number, string, string, string, string, string];
 
 /** The payload fields the host sends in `rare` when any of them is set. */
-export type RarePayload = Pick<TickPayload, 'foreignSegment' | 'hostData' | 'mmoCpu'> & Partial<Pick<TickPayload, 'segments' | 'interShard'>>;
+export type RarePayload = Pick<TickPayload, 'foreignSegment' | 'mmoCpu'> & Partial<Pick<TickPayload, 'segments' | 'interShard'>>;
 
 /** Host handles and settings the worker puts on the global before install; install removes them (F12). */
 interface InstallConfig {
@@ -179,7 +179,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     else modules[name] = { fn: value as (m: { exports: unknown }, e: unknown) => void };
   }
 
-  function tick(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string): string {
+  function tick(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string, hostData: string): string {
     lastOutput = null;
     const extra = rare === '' ? null : (parse(rare) as RarePayload);
     const payload: TickPayload = {
@@ -192,7 +192,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       segments: extra?.segments ?? noSegments,
       interShard: extra?.interShard ?? noInterShard,
       foreignSegment: extra?.foreignSegment,
-      hostData: extra?.hostData,
+      hostData: hostData === '' ? undefined : hostData,
       mmoCpu: extra?.mmoCpu,
     };
     const segments = create(null) as Record<string, unknown>;
@@ -398,9 +398,9 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     return typeof text === 'string' ? text : 'null';
   }
 
-  function run(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string): string {
+  function run(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string, hostData: string): string {
     lastOutput = null;
-    const status = tick(gameTime, limit, tickLimit, bucket, codeTimestamp, userId, username, memory, rare);
+    const status = tick(gameTime, limit, tickLimit, bucket, codeTimestamp, userId, username, memory, rare, hostData);
     finish();
     return '{"tick":' + status + ',"output":' + outputJson + '}' + tail;
   }
