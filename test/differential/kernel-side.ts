@@ -14,12 +14,11 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { consoleChannel } from '../../src/storage/payloads.js';
 import type { UserId } from '../../src/shared/ids.js';
-import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, playerFrames, type Scenario, type TickObservation } from './scenario.js';
+import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, consoleObservation, type Scenario, type TickObservation } from './scenario.js';
 
 const require = createRequire(import.meta.url);
 const system = require('@screeps/common/lib/system.js') as { sanitizeUserIntents(input: { notify: unknown[] }): { notify?: unknown[] } };
 
-const firstLine = (text: string): string => text.split('\n')[0] ?? '';
 
 export class KernelSide implements AsyncDisposable {
   readonly #runtime: Runtime;
@@ -118,8 +117,6 @@ export class KernelSide implements AsyncDisposable {
   #observe(userId: UserId, gameTime: number, status: TickObservation['status'], notify: unknown[], published: readonly string[]): TickObservation {
     const storage = this.#storage;
     const payloads = published.map((p) => JSON.parse(p) as Record<string, unknown>);
-    const messages = payloads.find((p) => 'messages' in p)?.messages as { log: string[]; results: string[] } | undefined;
-    const errorTexts = payloads.filter((p) => 'error' in p).map((p) => String(p.error));
     const user = storage.getUser(userId)!;
     const segments: Record<string, string> = {};
     for (let id = 0; id < 100; id++) {
@@ -130,10 +127,7 @@ export class KernelSide implements AsyncDisposable {
     const foreign = user.activeForeignSegment;
     return {
       status,
-      console: messages ? { log: messages.log, results: messages.results } : null,
-      errors: errorTexts.map(firstLine),
-      frames: errorTexts.map(playerFrames),
-    errorTexts,
+      ...consoleObservation(payloads),
       // No stored Memory reads as `""` (data.js: `memStr || ""`); the official runner stores `""` back.
       memory: storage.getMemory(userId) ?? '',
       segments,

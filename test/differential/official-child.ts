@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { deflateSync } from 'node:zlib';
 import { installMemoryStorage, type StorageClient } from './official-storage.js';
-import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, playerFrames, type Modules, type Scenario, type TickObservation } from './scenario.js';
+import { FIRST_CODE_TIMESTAMP, FIRST_GAME_TIME, PLAYER_BUCKET, PLAYER_CPU, PROVIDER, consoleObservation, type Modules, type Scenario, type TickObservation } from './scenario.js';
 
 const require = createRequire(import.meta.url);
 const common = require('@screeps/common') as { storage: StorageClient };
@@ -67,7 +67,6 @@ async function addUser(userId: string): Promise<void> {
 }
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
-const firstLine = (text: string): string => text.split('\n')[0] ?? '';
 
 /** The engine runner's `saveResult` (engine src/runner.js), on the driver's own save functions. */
 async function saveResult(userId: string, runResult: RunResult): Promise<void> {
@@ -84,8 +83,6 @@ async function saveResult(userId: string, runResult: RunResult): Promise<void> {
 async function observe(userId: string, gameTime: number, status: TickObservation['status'], notify: unknown[], from: number): Promise<TickObservation> {
   await settle();
   const published = pubsub.published.slice(from).filter((p) => p.channel === `user:${userId}/console`).map((p) => JSON.parse(p.message) as Record<string, unknown>);
-  const messages = published.find((p) => 'messages' in p)?.messages as { log: string[]; results: string[] } | undefined;
-  const errorTexts = published.filter((p) => 'error' in p).map((p) => String(p.error));
   const user = (await collections.users!.findOne({ _id: userId }))!;
   const foreign = user.activeForeignSegment as { username: string; id?: number; user_id?: string } | undefined;
   const notifications = (await collections['users.notifications']!.find({ user: userId, type: 'msg' })).map((n) => ({ message: String(n.message), count: Number(n.count) }));
@@ -93,10 +90,7 @@ async function observe(userId: string, gameTime: number, status: TickObservation
   const publicSegments = (await env.get(`publicMemorySegments:${userId}`)) as string | null;
   return {
     status,
-    console: messages ? { log: messages.log, results: messages.results } : null,
-    errors: errorTexts.map(firstLine),
-    frames: errorTexts.map(playerFrames),
-    errorTexts,
+    ...consoleObservation(published),
     memory,
     segments: { ...((env.values.get(`memorySegments:${userId}`) as Record<string, string> | undefined) ?? {}) },
     activeSegments: (user.activeSegments as number[] | undefined) ?? [],

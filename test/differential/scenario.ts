@@ -90,3 +90,18 @@ export function playerFrames(text: string): string[] {
   if (lines[0] === 'Script execution timed out.' && frames[0] !== undefined) frames[0] = frames[0].replace(/:(\d+):\d+(\)?)$/, ':$1:*$2');
   return frames;
 }
+
+/**
+ * What the published `user:<id>/console` payloads of one tick show, in the fields both sides compare:
+ * the console messages, and each error as its first line, the player's frames and its whole text.
+ */
+export function consoleObservation(payloads: readonly Record<string, unknown>[]): Pick<TickObservation, 'console' | 'errors' | 'frames' | 'errorTexts'> {
+  const messages = payloads.find((p) => 'messages' in p)?.messages as { log: string[]; results: string[] } | undefined;
+  const errorTexts = payloads.filter((p) => 'error' in p).map((p) => String(p.error));
+  return {
+    console: messages ? { log: messages.log, results: messages.results } : null,
+    errors: errorTexts.map((text) => text.split('\n')[0] ?? ''),
+    frames: errorTexts.map(playerFrames),
+    errorTexts,
+  };
+}
