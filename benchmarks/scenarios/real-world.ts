@@ -2,7 +2,8 @@
  * The official private server's default world (the launcher's, 4 pre-placed simplebots) with `players`
  * simplebot players in all, run by the engine's unmodified main, processors and runner; `kind` picks the
  * runner's driver: `official` (`@screeps/driver` makeRuntime, `RUNNER_THREADS` = `extra.runnerThreads`,
- * default the pool size) or `kernel` (this package's driver module, `KERNEL_POOL_SIZE` = the pool size).
+ * default the pool size) or `kernel` (this package's driver module, `KERNEL_POOL_SIZE` = the pool size,
+ * `KERNEL_RUNNER_CONCURRENCY` = `extra.runnerThreads`).
  * Both sides start from the same storage contents (bots placed before the world resumes, at fixed ids),
  * warm up `warmup` ticks, then run at least `repeat` ticks in three segments (the samples, ms per tick).
  * Then `extra.newPlayers` players are placed one at a time while the world runs, and each one's first
@@ -96,7 +97,8 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
     processors: params.poolSize,
     runnerEnv: {
       KERNEL_POOL_SIZE: String(params.poolSize),
-      RUNNER_THREADS: String(runnerThreads),
+      // Players in flight at once: the official runner's threads, the kernel driver's batch source.
+      ...(side === 'official' ? { RUNNER_THREADS: String(runnerThreads) } : { KERNEL_RUNNER_CONCURRENCY: String(runnerThreads) }),
       // `extra.runnerNodeOptions`: V8/Node flags for the runner process only (e.g. a GC setting to try).
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${String(params.extra?.runnerNodeOptions ?? '')} --require ${PROBE}`.replace(/\s+/g, ' ').trim(),
       REALWORLD_PROBE_FILE: probeFile,

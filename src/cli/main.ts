@@ -22,7 +22,7 @@ commands:
   server-demo  an official private-server world (embedded storage, engine main and processors) whose
             runner plays simplebots on the kernel; progress bar and final table (needs the @screeps packages)
             --bots N (default 6, beside the world's 4)  --ticks N (default 300)  --port N (storage on loopback TCP; default a Unix socket)
-            --pool N  --runner-threads N (default 4)  --runner kernel|official (default kernel)
+            --pool N  --runner-threads N (official: RUNNER_THREADS, default 4; kernel: players in flight, default 32)  --runner kernel|official (default kernel)
   seed      write N demo players (users, code, Memory) into Redis + MongoDB (REDIS_URL, MONGO_URL)
             --players N (default 300)
   runner    take players from the Redis users queue and run them, until SIGTERM

@@ -1,29 +1,33 @@
 /**
- * Gathers the players the engine's runner hands to `makeRuntime` one at a time (`RUNNER_THREADS` of them
- * concurrently) into batches for `runtime.execute()`, which runs one call at a time: the requests that
- * arrive while a batch runs make up the next one.
+ * Gathers what the engine's runner hands to `makeRuntime` one player at a time (`RUNNER_THREADS` of them
+ * concurrently) into batches: one batch in flight at a time, and the items that arrive while it runs make
+ * up the next one. The kernel driver uses two: one loads the players' runtimeData together
+ * (`WorldLoader.load`), one runs them together (`runtime.execute()`).
  */
 import type { ExecuteRequest, RunResult, Runtime } from '../index.js';
 
-interface Pending {
-  readonly request: ExecuteRequest;
-  readonly resolve: (result: RunResult) => void;
+interface Pending<Item, Result> {
+  readonly item: Item;
+  readonly resolve: (result: Result) => void;
   readonly reject: (error: unknown) => void;
 }
 
-export class ExecuteBatcher {
-  readonly #runtime: Runtime;
-  #pending: Pending[] = [];
+export class Batcher<Item, Result> {
+  readonly #run: (items: readonly Item[]) => Promise<readonly Result[]>;
+  readonly #key: (item: Item) => string;
+  #pending: Pending<Item, Result>[] = [];
   #running = false;
   #scheduled = false;
 
-  constructor(runtime: Runtime) {
-    this.#runtime = runtime;
+  /** `run` answers a batch in order; `key` names the player: a player appears once per batch. */
+  constructor(run: (items: readonly Item[]) => Promise<readonly Result[]>, key: (item: Item) => string) {
+    this.#run = run;
+    this.#key = key;
   }
 
-  run(request: ExecuteRequest): Promise<RunResult> {
-    return new Promise<RunResult>((resolve, reject) => {
-      this.#pending.push({ request, resolve, reject });
+  run(item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.#pending.push({ item, resolve, reject });
       this.#schedule();
     });
   }
@@ -40,21 +44,22 @@ export class ExecuteBatcher {
 
   async #flush(): Promise<void> {
     if (this.#running) return;
-    // A player appears once per execute(); a second request of the same player waits for the next batch.
+    // A second item of the same player waits for the next batch.
     const seen = new Set<string>();
-    const batch: Pending[] = [];
-    const rest: Pending[] = [];
+    const batch: Pending<Item, Result>[] = [];
+    const rest: Pending<Item, Result>[] = [];
     for (const p of this.#pending) {
-      if (seen.has(p.request.userId)) rest.push(p);
+      const key = this.#key(p.item);
+      if (seen.has(key)) rest.push(p);
       else {
-        seen.add(p.request.userId);
+        seen.add(key);
         batch.push(p);
       }
     }
     this.#pending = rest;
     this.#running = true;
     try {
-      const results = await this.#runtime.execute(batch.map((p) => p.request));
+      const results = await this.#run(batch.map((p) => p.item));
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -62,5 +67,12 @@ export class ExecuteBatcher {
       this.#running = false;
       this.#schedule();
     }
+  }
+}
+
+/** The players' ticks, run together through `runtime.execute()` (which runs one call at a time). */
+export class ExecuteBatcher extends Batcher<ExecuteRequest, RunResult> {
+  constructor(runtime: Runtime) {
+    super((requests) => runtime.execute(requests), (request) => request.userId);
   }
 }

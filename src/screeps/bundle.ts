@@ -5,10 +5,11 @@
  * `build/screeps/` of this package (git-ignored) and reused: a build takes about half a second.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { driverDir, driverWebpack, officialVersions, resolveFromHere } from './official.js';
+import { driverDir, driverWebpack, driverWebpackCli, officialVersions, resolveFromHere } from './official.js';
 
 /** The package root, from `dist/src/screeps/` (compiled) where this module runs. */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -46,25 +47,37 @@ async function build(buildDir: string): Promise<string> {
 }
 
 /**
- * The official driver's own isolate bundle (`build/runtime.bundle.js` in the driver's folder), which its
- * npm package does not ship built: made here as the driver's `npm run build` makes it (without the V8
- * snapshot step; the driver falls back to the bundle). Only needed to run the official runner beside the
- * kernel (tests, `server-demo --runner official`).
+ * The official driver's own isolate runtime (`build/runtime.bundle.js` and `build/runtime.snapshot.bin` in
+ * the driver's folder), which its npm package does not ship built: made here as the `screeps` package's
+ * postinstall makes it (`webpack` with the driver's own config, whose shell plugin then runs
+ * `make-runtime-snapshot`), unless a build from this V8 is already there. A snapshot only loads in the V8
+ * that made it (another one aborts the whole runner process), so the build is stamped with the V8 version
+ * and redone after a change of Node line. webpack 3 hashes with MD4, which OpenSSL 3 only has in its
+ * legacy provider, hence `--openssl-legacy-provider`. Only needed to run the official runner beside the
+ * kernel (tests, benchmarks, `server-demo --runner official`).
  */
-export async function ensureOfficialRuntimeBundle(): Promise<void> {
+export function ensureOfficialRuntimeBundle(): void {
   const dir = driverDir();
-  const file = join(dir, 'build/runtime.bundle.js');
-  if (existsSync(file)) return;
-  const webpack = driverWebpack();
-  const part = `runtime.bundle.${process.pid}.tmp.js`;
-  await runWebpack(webpack, {
-    context: dir,
-    entry: join(dir, 'lib/runtime/runtime.js'),
-    output: { path: join(dir, 'build'), filename: part },
-    resolve: { alias: { '~runtime-driver': join(dir, 'lib/runtime/runtime-driver.js') } },
-    plugins: [new webpack.IgnorePlugin(/@screeps\/core/)],
+  const buildDir = join(dir, 'build');
+  const stampFile = join(buildDir, 'runtime.build-stamp.json');
+  const stamp = JSON.stringify({ v8: process.versions.v8 });
+  const built = existsSync(join(buildDir, 'runtime.bundle.js')) && existsSync(join(buildDir, 'runtime.snapshot.bin'));
+  if (built && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
+  rmSync(stampFile, { force: true });
+  const result = spawnSync(process.execPath, [driverWebpackCli(), '--config', 'webpack.config.js'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      // The shell plugin runs `node --no-node-snapshot make-runtime-snapshot`: this Node must be that `node`.
+      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+      NODE_OPTIONS: '--openssl-legacy-provider',
+    },
   });
-  renameSync(join(dir, 'build', part), file);
+  if (result.status !== 0 || !existsSync(join(buildDir, 'runtime.snapshot.bin'))) {
+    throw new Error(`building the official runtime failed (status ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  writeFileSync(stampFile, stamp);
 }
 
 function runWebpack(webpack: any, config: object): Promise<void> {

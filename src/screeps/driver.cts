@@ -13,6 +13,7 @@ interface PlayerRunner {
 // Inherits every member of the official driver, including those it sets after `connect()`.
 const driver = Object.create(official as object) as Record<string, unknown>;
 let runner: Promise<PlayerRunner> | undefined;
+const DEFAULT_RUNNER_CONCURRENCY = 32;
 
 function startKernel(): Promise<PlayerRunner> {
   runner ??= import('./kernel-driver.js').then((m) => m.KernelPlayerRunner.create(official));
@@ -26,6 +27,28 @@ driver.connect = function connect(processType: string): Promise<unknown> {
     if (processType === 'runner') await startKernel();
     return connected;
   });
+};
+
+/**
+ * The runner loop hands over `KERNEL_RUNNER_CONCURRENCY` players at a time (default 32) instead of
+ * `RUNNER_THREADS`: the kernel runs the players that arrive together as one batch on its own threads
+ * (`KERNEL_POOL_SIZE`), so more players in flight means bigger batches, not more threads. Other loops
+ * (main, processors) are the driver's, unchanged.
+ */
+driver.startLoop = function startLoop(name: string, fn: () => Promise<unknown>): void {
+  const startOfficial = official.startLoop as (name: string, fn: () => Promise<unknown>) => void;
+  if (name !== 'runner') return startOfficial(name, fn);
+  const concurrency = Number(process.env.KERNEL_RUNNER_CONCURRENCY ?? DEFAULT_RUNNER_CONCURRENCY);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`KERNEL_RUNNER_CONCURRENCY must be a positive integer, got ${process.env.KERNEL_RUNNER_CONCURRENCY}`);
+  // The driver's loop reads its pool size from RUNNER_THREADS once, while it starts.
+  const threads = process.env.RUNNER_THREADS;
+  process.env.RUNNER_THREADS = String(concurrency);
+  try {
+    startOfficial(name, fn);
+  } finally {
+    if (threads === undefined) delete process.env.RUNNER_THREADS;
+    else process.env.RUNNER_THREADS = threads;
+  }
 };
 
 driver.makeRuntime = function makeRuntime(userId: string): Promise<unknown> {

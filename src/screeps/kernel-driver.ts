@@ -1,15 +1,26 @@
 /**
- * `makeRuntime(userId)` of the official driver, on the kernel: the player's runtimeData comes from the
- * driver's own `data.js`, the tick runs in the player's warm kernel isolate (batched with the other
+ * `makeRuntime(userId)` of the official driver, on the kernel: the player's runtimeData is what the
+ * driver's own `data.js` builds, loaded for a batch of players at once (`WorldLoader`), the tick runs in the player's warm kernel isolate (batched with the other
  * players the runner hands over meanwhile), and the result has the shape the engine's runner saves
  * (`runner.js` `saveResult`). The per-player bookkeeping the driver's `make.js` does after a run (CPU
  * bucket, `lastUsedCpu`, segments flags, visuals, the `user:<id>/cpu` message) is done here the same way.
  */
 import { createRuntime, type ExecuteRequest, type RunResult, type Runtime } from '../index.js';
-import { ExecuteBatcher } from './batcher.js';
+import { Batcher, ExecuteBatcher } from './batcher.js';
 import { gameBootstrap } from './bootstrap.js';
-import { commonStorage, loadPathFinderTerrain, runtimeData, storeIntents, type OfficialDriver, type RuntimeData } from './official.js';
+import { commonModule, commonStorage, loadPathFinderTerrain, storeIntents, type OfficialDriver } from './official.js';
 import { recordPlayerSandbox } from './player-sandbox.js';
+import { WorldLoader, type Loaded } from './world-loader.js';
+
+/** A failed load rejects every player of its batch as the runner expects a rejection: `{error}`. */
+async function loadOrReject(loader: WorldLoader, ids: readonly string[]): Promise<Loaded[]> {
+  try {
+    return await loader.load(ids);
+  } catch (error) {
+    const rejected = { error: error instanceof Error ? error.stack : error };
+    return ids.map(() => ({ rejected }));
+  }
+}
 
 /** What the engine's runner receives from `makeRuntime` (resolved) or as the rejection (`{error}` only). */
 export interface RunnerResult {
@@ -43,11 +54,17 @@ function runtimeEnv(): { poolSize?: number; logger: 'fatal' | 'error' | 'warn' |
 export class KernelPlayerRunner {
   readonly runtime: Runtime;
   readonly #driver: OfficialDriver;
+  /** Builds the players' runtimeData, a batch at a time (public for the game differential's comparison with data.js). */
+  readonly loader: WorldLoader;
+  readonly #loads: Batcher<string, Loaded>;
   readonly #batcher: ExecuteBatcher;
 
   private constructor(driver: OfficialDriver, runtime: Runtime) {
     this.#driver = driver;
     this.runtime = runtime;
+    const common = commonModule();
+    this.loader = new WorldLoader({ ...common.storage, getGametime: () => common.getGametime() }, { cpuMaxPerTick: driver.config.cpuMaxPerTick });
+    this.#loads = new Batcher((ids) => loadOrReject(this.loader, ids), (id) => id);
     this.#batcher = new ExecuteBatcher(runtime);
   }
 
@@ -70,29 +87,11 @@ export class KernelPlayerRunner {
   async makeRuntime(userId: string): Promise<RunnerResult> {
     const { db, env, pubsub } = commonStorage();
     const config = this.#driver.config;
-    const user = await db.users!.findOne({ _id: userId });
-    if (user?.cpu) {
-      // The driver's `make.js` checks, verbatim: a penalty after a hard reset, an empty bucket.
-      if (user.skipTicksPenalty > 0) {
-        void db.users!.update({ _id: userId }, { $set: { lastUsedCpu: 0, lastUsedDirtyTime: 0 }, $inc: { skipTicksPenalty: -1 } });
-        throw { type: 'error', error: 'Your script is temporary blocked due to a hard reset inflicted to the runtime process.\nPlease try to change your code in order to prevent causing hard timeout resets.' };
-      }
-      if (user.cpuAvailable < 0) {
-        const refill = user.cpuAvailable < -user.cpu * 2 ? -user.cpu * 2 : user.cpuAvailable + user.cpu;
-        void db.users!.update({ _id: userId }, { $set: { lastUsedCpu: 0, lastUsedDirtyTime: 0, cpuAvailable: refill } });
-        throw { type: 'error', error: 'Script execution has been terminated: CPU bucket is empty' };
-      }
-    }
-    let data: RuntimeData;
-    try {
-      data = await runtimeData().get(userId);
-    } catch (error) {
-      // `data.js` rejects with `false` for a player without objects (it marks the user inactive).
-      throw { error: error instanceof Error ? error.stack : error };
-    }
-    // data.js caches accessibleRooms per process with a race: a player fetched while the first fetch is
-    // in flight gets none (the official run then fails). Read it here instead of failing the tick.
-    if (data.accessibleRooms === undefined) data = { ...data, accessibleRooms: await env.get(env.keys.ACCESSIBLE_ROOMS!) };
+    // make.js's checks (penalty, empty bucket) and data.js's runtimeData, for the batch the player joins.
+    const loaded = await this.#loads.run(userId);
+    if ('rejected' in loaded) throw loaded.rejected;
+    const data = loaded.data;
+    const user = data.user;
     const sandboxOps = recordPlayerSandbox(config, userId);
     const finite = (n: number, fallback: number) => (Number.isFinite(n) ? n : fallback);
     const request: ExecuteRequest = {

@@ -11,8 +11,8 @@ const require = createRequire(import.meta.url);
 
 /** Storage handles of `@screeps/common` (the LokiJS storage client the engine processes share). */
 export interface CommonStorage {
-  readonly db: Record<string, { findOne(q: object, p?: object): Promise<any>; find(q: object, p?: object): Promise<any[]>; update(q: object, u: object, o?: object): Promise<unknown>; insert(doc: object): Promise<any>; removeWhere(q: object): Promise<unknown>; count(q: object): Promise<number> }>;
-  readonly env: { keys: Record<string, string>; get(k: string): Promise<any>; set(k: string, v: unknown): Promise<unknown>; setex(k: string, ttl: number, v: unknown): Promise<unknown>; hset(k: string, f: string, v: unknown): Promise<unknown>; hget(k: string, f: string): Promise<any> };
+  readonly db: Record<string, { findOne(q: object, p?: object): Promise<any>; find(q: object, p?: object): Promise<any[]>; findEx(q: object, o: object): Promise<any[]>; update(q: object, u: object, o?: object): Promise<unknown>; insert(doc: object): Promise<any>; removeWhere(q: object): Promise<unknown>; count(q: object): Promise<number> }>;
+  readonly env: { keys: Record<string, string>; get(k: string): Promise<any>; mget(k: readonly string[]): Promise<any[]>; hmget(k: string, f: readonly unknown[]): Promise<any[]>; set(k: string, v: unknown): Promise<unknown>; setex(k: string, ttl: number, v: unknown): Promise<unknown>; hset(k: string, f: string, v: unknown): Promise<unknown>; hget(k: string, f: string): Promise<any> };
   readonly pubsub: { keys: Record<string, string>; publish(channel: string, data: string): Promise<unknown>; subscribe(channel: string, cb: (data: string) => void): void };
   _connect(): Promise<unknown>;
 }
@@ -37,14 +37,9 @@ export function commonStorage(): CommonStorage {
   return (require('@screeps/common') as { storage: CommonStorage }).storage;
 }
 
-/** `@screeps/driver/lib/runtime/data.js`: builds a player's runtimeData from storage (the driver's own code). */
-export function runtimeData(): { get(userId: string): Promise<RuntimeData> } {
-  return require('@screeps/driver/lib/runtime/data.js') as { get(userId: string): Promise<RuntimeData> };
-}
-
 /** What `data.js` returns (the fields read on the host side; the isolate gets all of it). */
 export interface RuntimeData {
-  readonly user: { _id: string; username: string; cpu: number; cpuAvailable: number };
+  readonly user: { _id: string; username: string; cpu: number; cpuAvailable: number; [field: string]: unknown };
   readonly userCode: Record<string, string | { binary: string }>;
   readonly userCodeTimestamp: number;
   readonly userMemory: { data: string };
@@ -84,6 +79,11 @@ export function officialVersions(): string {
 export function driverWebpack(): any {
   const fromDriver = createRequire(require.resolve('@screeps/driver/package.json'));
   return fromDriver('webpack');
+}
+
+/** The command-line entry of that webpack (the driver's `npm run build`). */
+export function driverWebpackCli(): string {
+  return createRequire(require.resolve('@screeps/driver/package.json')).resolve('webpack/bin/webpack.js');
 }
 
 export function resolveFromHere(request: string): string {

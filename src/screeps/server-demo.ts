@@ -26,7 +26,8 @@ export async function runServerDemo(options: ServerDemoOptions): Promise<void> {
     runner: options.runner,
     runnerEnv: {
       ...(options.poolSize !== undefined ? { KERNEL_POOL_SIZE: String(options.poolSize) } : {}),
-      RUNNER_THREADS: String(options.runnerThreads ?? 4),
+      // The official runner's threads (default 4, as the launcher's); the kernel runner's players in flight.
+      ...(options.runner === 'official' ? { RUNNER_THREADS: String(options.runnerThreads ?? 4) } : options.runnerThreads !== undefined ? { KERNEL_RUNNER_CONCURRENCY: String(options.runnerThreads) } : {}),
     },
   });
   const rooms = await world.freeRooms();

@@ -1,5 +1,5 @@
-/** `npm run build:official-runtime`: builds the official driver's in-isolate runtime (see `official-driver.ts`). */
-import { ensureOfficialRuntime } from './official-driver.js';
+/** `npm run build:official-runtime`: builds the official driver's in-isolate runtime (`ensureOfficialRuntimeBundle`). */
+import { ensureOfficialRuntimeBundle } from '../../src/screeps/bundle.js';
 
-ensureOfficialRuntime();
+ensureOfficialRuntimeBundle();
 console.log('official runtime built');

@@ -1,47 +1,14 @@
 /**
  * The official runtime as a test oracle: builds the driver's in-isolate runtime (its npm package ships
- * `webpack.config.js` but not the build), then runs scenarios in a child process (`official-child.ts`).
+ * `webpack.config.js` but not the build: `ensureOfficialRuntimeBundle`), then runs scenarios in a child
+ * process (`official-child.ts`).
  * Reusable by any suite that wants to compare with `@screeps/driver` 5.3.0.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureOfficialRuntimeBundle } from '../../src/screeps/bundle.js';
 import type { Scenario, TickObservation } from './scenario.js';
-
-const require = createRequire(import.meta.url);
-const DRIVER_DIR = dirname(require.resolve('@screeps/driver/package.json'));
-const BUILD_DIR = join(DRIVER_DIR, 'build');
-/** Records which V8 produced the snapshot: a snapshot only loads in the V8 that made it. */
-const STAMP = join(BUILD_DIR, 'runtime.build-stamp.json');
-
-/**
- * Builds `build/runtime.bundle.js` and `build/runtime.snapshot.bin` inside the installed driver, the way
- * the `screeps` package's postinstall does (`webpack` with the driver's own config, whose shell plugin
- * then runs `make-runtime-snapshot`), unless a build from this V8 is already there. webpack 3 hashes with
- * MD4, which OpenSSL 3 only has in its legacy provider, hence `--openssl-legacy-provider`.
- */
-export function ensureOfficialRuntime(): void {
-  const stamp = JSON.stringify({ v8: process.versions.v8 });
-  const built = existsSync(join(BUILD_DIR, 'runtime.bundle.js')) && existsSync(join(BUILD_DIR, 'runtime.snapshot.bin'));
-  if (built && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === stamp) return;
-  const webpack = require.resolve('webpack/bin/webpack.js');
-  const result = spawnSync(process.execPath, [webpack, '--config', 'webpack.config.js'], {
-    cwd: DRIVER_DIR,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      // The shell plugin runs `node --no-node-snapshot make-runtime-snapshot`: this Node must be that `node`.
-      PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
-      NODE_OPTIONS: '--openssl-legacy-provider',
-    },
-  });
-  if (result.status !== 0 || !existsSync(join(BUILD_DIR, 'runtime.snapshot.bin'))) {
-    throw new Error(`building the official runtime failed (status ${result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  writeFileSync(STAMP, stamp);
-}
 
 /** A child process running the official driver; scenarios run one at a time. */
 export class OfficialDriver implements AsyncDisposable {
@@ -66,7 +33,7 @@ export class OfficialDriver implements AsyncDisposable {
   }
 
   static async start(): Promise<OfficialDriver> {
-    ensureOfficialRuntime();
+    ensureOfficialRuntimeBundle();
     const entry = join(dirname(fileURLToPath(import.meta.url)), 'official-child.js');
     const child = fork(entry, [], {
       execArgv: ['--no-node-snapshot'],

@@ -1,7 +1,8 @@
 /**
  * Per-tick game differential: an official private-server world (storage with the launcher's world, engine
  * main, two processors, the runner) in which every player-tick runs through both the kernel driver's path
- * and the official `makeRuntime`, with the same runtimeData (one `data.js` call per player-tick) and
+ * (its own runtimeData loader) and the official `makeRuntime` (the driver's `data.js`), whose loads are
+ * compared too, with
  * `Math.random` seeded identically on both through the `playerSandbox` server mod; the world evolves on
  * the official results (test/screeps/game-diff/tee-driver.cts). Players: the launcher's four simplebots,
  * one more simplebot and probebot (test/screeps/bots/probebot). Every field the runner saves is compared
@@ -83,6 +84,10 @@ describe('per-tick game differential: the kernel driver against the official mak
       for (let time = start; time < start + TICKS; time++) assert.ok(times.includes(time), `${player}: tick ${time} compared`);
       assert.ok(times.every((time) => time < start + TICKS), `${player}: no tick after the pause`);
     }
+
+    // The kernel driver loaded the same runtimeData as data.js, field by field and in the same key orders.
+    const loads = records.filter((r) => r.loadedEqual !== null);
+    assert.equal(loads.length, 0, `loads that differ from data.js:\n${loads.slice(0, 5).map((r) => `${r.username} @${r.time}: ${r.loadedEqual}`).join('\n')}`);
 
     const differences = records.flatMap(compareRecord);
     const unexplained = differences.filter((d) => d.explainedBy === null);

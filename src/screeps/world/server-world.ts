@@ -84,7 +84,7 @@ export class ServerWorld implements AsyncDisposable {
   }
 
   async #start(options: WorldOptions): Promise<void> {
-    if (options.runner === 'official') await ensureOfficialRuntimeBundle();
+    if (options.runner === 'official') ensureOfficialRuntimeBundle();
     const paths = serverPaths();
     const dbPath = join(this.dir, 'db.json');
     copyFileSync(paths.launcherDb, dbPath);

@@ -30,6 +30,8 @@ export interface TickRecord {
   readonly loadedSegments: Readonly<Record<string, string>> | null;
   readonly official: SideRecord;
   readonly kernel: SideRecord;
+  /** null when the kernel driver's load of the player-tick equals data.js's (JSON text), else the first difference. */
+  readonly loadedEqual?: string | null;
 }
 
 const orNull = (value: unknown): unknown => (value === undefined ? null : value);

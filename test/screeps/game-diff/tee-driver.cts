@@ -3,8 +3,9 @@
  * `@screeps/driver`, whose `makeRuntime(userId)` runs each player twice on the same tick, first through
  * the kernel driver's path (`KernelPlayerRunner.makeRuntime`, the kernel's warm isolates) and then
  * through the official `makeRuntime` (the driver's own isolates), and hands the official result to the
- * runner, so the world evolves exactly as on the official runner. Both runs get the same runtimeData:
- * the driver's `data.js` is called once per player-tick and each run receives a copy of its result.
+ * runner, so the world evolves exactly as on the official runner. The kernel run builds its runtimeData
+ * with the kernel driver's own loader (`WorldLoader`); the official run gets a copy of what the driver's
+ * `data.js` returned for the same player-tick, and the two loads are compared (`loadedEqual`).
  * What the two runs returned is appended to `GAME_DIFF_OUT` (one JSON line per player-tick); the test
  * compares it. `GAME_DIFF_CODE` (JSON, username -> modules) uploads other bots' code when the runner
  * connects, as the backend's code upload does.
@@ -31,6 +32,7 @@ if (!OUT) throw new Error('GAME_DIFF_OUT is not set');
 const driver = Object.create(official as object) as Record<string, unknown>;
 let kernel: Promise<KernelPlayerRunner> | undefined;
 let busy = false;
+const seen = new Set<string>();
 
 function startKernel(): Promise<KernelPlayerRunner> {
   kernel ??= import('../../../src/screeps/kernel-driver.js').then((m) => m.KernelPlayerRunner.create(official));
@@ -68,6 +70,21 @@ async function settle(run: () => Promise<unknown>): Promise<Run> {
   }
 }
 
+/** null when the kernel's load equals data.js's (as JSON text, key order included), else the first differing field. */
+function sameLoad(fetched: Run, ours: { data: unknown } | { rejected: unknown }): string | null {
+  if ('rejected' in fetched || 'rejected' in ours) {
+    const a = 'rejected' in fetched ? JSON.stringify({ error: fetched.rejected }) : 'resolved';
+    const b = 'rejected' in ours ? JSON.stringify(ours.rejected) : 'resolved';
+    return a === b ? null : `rejection: data.js ${a}, kernel ${b}`;
+  }
+  const official = fetched.resolved;
+  const kernel = ours.data as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(official), ...Object.keys(kernel)])];
+  if (JSON.stringify(Object.keys(official)) !== JSON.stringify(Object.keys(kernel))) return `fields: ${Object.keys(official).join()} / ${Object.keys(kernel).join()}`;
+  for (const key of keys) if (JSON.stringify(official[key]) !== JSON.stringify(kernel[key])) return `${key}: ${JSON.stringify(official[key])?.slice(0, 300)} / ${JSON.stringify(kernel[key])?.slice(0, 300)}`;
+  return null;
+}
+
 driver.makeRuntime = async function makeRuntime(userId: string): Promise<unknown> {
   // The runner runs one player at a time here (RUNNER_THREADS=1); the shared data copy relies on it.
   if (busy) throw { error: 'game-diff tee driver: concurrent makeRuntime (set RUNNER_THREADS=1)' };
@@ -77,6 +94,14 @@ driver.makeRuntime = async function makeRuntime(userId: string): Promise<unknown
     const runner = await startKernel();
     const before = await db.users!.findOne({ _id: userId });
     const fetched = await settle(() => fetchData(userId));
+    // The kernel driver's own load of the same player-tick (WorldLoader), compared with data.js's as JSON
+    // text: same values and same key orders. Loaded in a batch with every other player seen so far, as
+    // the kernel driver loads them, so the batch requests' answers are split per player. (Loading
+    // the others again has no side effect here: nobody in this world is blocked or without objects, and
+    // nobody sends console commands.)
+    seen.add(userId);
+    const [ours] = await runner.loader.load([userId, ...[...seen].filter((id) => id !== userId)]);
+    const loadedEqual = sameLoad(fetched, ours!);
     const copy = (): Promise<Record<string, unknown>> =>
       'resolved' in fetched ? Promise.resolve(structuredClone(fetched.resolved as Record<string, unknown>)) : Promise.reject(structuredClone(fetched.rejected));
     data.get = (id: string) => (id === userId ? copy() : fetchData(id));
@@ -93,7 +118,7 @@ driver.makeRuntime = async function makeRuntime(userId: string): Promise<unknown
     data.get = fetchData;
     const runtimeData = 'resolved' in fetched ? fetched.resolved : null;
     const { recordOf } = await recordModule;
-    fs.appendFileSync(OUT, `${JSON.stringify(recordOf(userId, runtimeData, officialRun, kernelRun))}\n`);
+    fs.appendFileSync(OUT, `${JSON.stringify({ ...recordOf(userId, runtimeData, officialRun, kernelRun), loadedEqual })}\n`);
     if ('rejected' in officialRun) throw officialRun.rejected;
     return officialRun.resolved;
   } finally {
