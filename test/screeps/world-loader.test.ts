@@ -37,7 +37,8 @@ function fakeStorage(collections: Record<string, Doc[]>, env: Record<string, unk
     removeWhere: async () => null,
     count: async () => 0,
   });
-  const db = new Proxy({}, { get: (_t, name: string) => collection(name) }) as LoaderStorage['db'];
+  const made: Record<string, ReturnType<typeof collection>> = {};
+  const db = new Proxy(made, { get: (target, name: string) => (target[name] ??= collection(name)) }) as unknown as LoaderStorage['db'];
   const storage: LoaderStorage = {
     db,
     env: {
@@ -119,6 +120,20 @@ describe('WorldLoader (runtimeData for a batch of players)', () => {
     nextTick();
     await loader.load(['a', 'b']);
     assert.equal(roomLoads(), 3, 'both rooms in one request on the next tick');
+  });
+
+  it('forgets the tick\'s shared loads after a failed request, so the next batch asks again', async () => {
+    const { storage, requests } = fakeStorage(world());
+    const find = storage.db['rooms.objects']!.find;
+    let failNext = false;
+    storage.db['rooms.objects'] = { ...storage.db['rooms.objects']!, find: (q: object) => (failNext && 'room' in q ? Promise.reject(new Error('storage went away')) : find(q)) };
+    const loader = new WorldLoader(storage, { cpuMaxPerTick: 500 });
+    failNext = true;
+    await assert.rejects(loader.load(['a']), /storage went away/);
+    failNext = false;
+    const [a] = await loader.load(['a']);
+    assert.ok(a && 'data' in a && Object.keys(a.data.roomObjects as object).length === 4, 'R1 loaded again, in full');
+    assert.equal(requests.filter((r) => r === 'env.hmget eventLog').length, 2);
   });
 
   it("asks for each player's transactions alone when the batch's answer may be cut by its limit", async () => {
