@@ -13,8 +13,67 @@
 const runtimeDriver = require('@screeps/driver/lib/runtime/runtime-driver');
 // `utils.getRuntimeDriver()` in the engine reads `constants` when its modules load.
 runtimeDriver.constants = global._constants;
-const game = require('@screeps/engine/src/game/game');
+const game = requireWithConstantsCopier(() => require('@screeps/engine/src/game/game'), runtimeDriver.constants);
 const WorldMapGrid = require('@screeps/driver/lib/runtime/mapgrid');
+
+/*
+ * Every tick the engine's `game.init` gives the player fresh copies of all constants as globals with
+ * `jsonParse(jsonStringify(C))`, two functions game.js takes from `JSON` when it loads (about 200 µs per
+ * player-tick for the 23 KB of constants, measured). Nothing writes to `C` after it loads, so game.js is
+ * loaded with a `JSON` whose `stringify(C)` returns the text computed once and whose `parse` of that very
+ * text returns a fresh copy of the tree parsed once: the same values, key orders and new objects every
+ * tick, at about a third of the cost. Every other call goes to the real functions, unchanged; the global
+ * `JSON` is the real one again once game.js has loaded.
+ */
+function requireWithConstantsCopier(load, constants) {
+  const realJSON = global.JSON;
+  const stringify = realJSON.stringify;
+  const parse = realJSON.parse;
+  const apply = Reflect.apply;
+  const keys = Object.keys;
+  const defineProperty = Object.defineProperty;
+  const isArray = Array.isArray;
+  let text = null;
+  let tree = null;
+  // A copy of a tree JSON.parse made: plain objects and arrays of strings, finite numbers, booleans, null.
+  const copy = (value) => {
+    if (value === null || typeof value !== 'object') return value;
+    if (isArray(value)) {
+      const out = new Array(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = copy(value[i]);
+      return out;
+    }
+    const out = {};
+    for (const key of keys(value)) {
+      if (key === '__proto__') defineProperty(out, key, { value: copy(value[key]), writable: true, enumerable: true, configurable: true });
+      else out[key] = copy(value[key]);
+    }
+    return out;
+  };
+  const copier = Object.create(realJSON, {
+    stringify: {
+      value: function (value) {
+        if (value === constants && arguments.length === 1) return text === null ? (text = stringify(constants)) : text;
+        return apply(stringify, realJSON, arguments);
+      },
+    },
+    parse: {
+      value: function (source) {
+        if (source === text && text !== null && arguments.length === 1) {
+          if (tree === null) tree = parse(text);
+          return copy(tree);
+        }
+        return apply(parse, realJSON, arguments);
+      },
+    },
+  });
+  global.JSON = copier;
+  try {
+    return load();
+  } finally {
+    global.JSON = realJSON;
+  }
+}
 
 const hooks = global.__kernelHost;
 const terrainText = global._screepsTerrain;

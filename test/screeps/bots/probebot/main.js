@@ -32,8 +32,19 @@ function runCreep(creep, sources) {
   }
 }
 
+// The constants are fresh copies every tick: a change made last tick is gone, and the objects are new.
+function constants() {
+  const fresh = global.lastReactions !== REACTIONS && global.lastCosts !== BODYPART_COST;
+  console.log(`constants fresh ${fresh} H+O ${REACTIONS.H.O} work ${BODYPART_COST[WORK]} rcl8 spawns ${CONTROLLER_STRUCTURES.spawn[8]} size ${JSON.stringify(POWER_INFO).length}`);
+  REACTIONS.H.O = 'changed';
+  BODYPART_COST[WORK] = 1;
+  global.lastReactions = REACTIONS;
+  global.lastCosts = BODYPART_COST;
+}
+
 module.exports.loop = function () {
   Memory.ticks = (Memory.ticks || 0) + 1;
+  constants();
   RawMemory.setActiveSegments([3, 7]);
   if (RawMemory.segments[3] !== undefined) {
     const seen = RawMemory.segments[3] ? JSON.parse(RawMemory.segments[3]) : { ticks: [] };
