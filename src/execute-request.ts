@@ -1,7 +1,17 @@
 import { ErrorCode, KernelError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { hashModules, parseUserId, type Modules } from './shared/ids.js';
-import type { ConsoleCommand, CpuLimits, ForeignSegment, MmoCpuState, RunRequest } from './shared/protocol.js';
+import type { ConsoleCommand, CpuLimits, ForeignSegment, MmoCpuState, RunRequest, RunResult } from './shared/protocol.js';
+
+/** Options of `runtime.execute()`. */
+export interface ExecuteOptions {
+  /**
+   * Called with each player's result as soon as it is back from its worker (batch by batch, before
+   * `execute()` resolves with all of them): a host can save early players while later ones still run.
+   * A throw is reported as `listener:error` and changes nothing else.
+   */
+  readonly onResult?: (result: RunResult) => void;
+}
 
 /** A storage-less request for `runtime.execute()` (the seed's `IRuntimeService.ExecuteAsync`). */
 export interface ExecuteRequest {

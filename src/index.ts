@@ -2,7 +2,7 @@
  * Public API of the runtime kernel.
  */
 export { createRuntime, Runtime } from './runtime.js';
-export type { ExecuteRequest } from './execute-request.js';
+export type { ExecuteOptions, ExecuteRequest } from './execute-request.js';
 export { hasNoNodeSnapshot } from './process-flags.js';
 export { OPTIONS, resolveOptions, type HungWorkerPolicy, type ResolvedOptions, type RuntimeOptions } from './options.js';
 export { ErrorCode, InvalidOptionError, KernelError, MissingNoNodeSnapshotError, StorageError } from './errors.js';

@@ -4,7 +4,7 @@
 import { PENALTY_MESSAGE, TickCoordinator, type TickReport } from './coordinator/index.js';
 import { SuspectJournal } from './coordinator/suspect-journal.js';
 import { ErrorCode, KernelError, MissingNoNodeSnapshotError } from './errors.js';
-import { normaliseRequest, type ExecuteRequest } from './execute-request.js';
+import { normaliseRequest, type ExecuteOptions, type ExecuteRequest } from './execute-request.js';
 import { applyFastTiering, hasNoNodeSnapshot } from './process-flags.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { WorkerPool } from './pool/index.js';
@@ -280,7 +280,9 @@ export class Runtime implements AsyncDisposable {
    * Runs the given players once, without storage (the seed's `IRuntimeService.ExecuteAsync`): a host
    * with its own storage uses this. Results come back in request order.
    */
-  async execute(requests: readonly ExecuteRequest[]): Promise<RunResult[]> {
+  async execute(requests: readonly ExecuteRequest[], options: ExecuteOptions = {}): Promise<RunResult[]> {
+    const { onResult } = options;
+    if (onResult !== undefined && typeof onResult !== 'function') throw new KernelError(ErrorCode.invalidRequest, 'execute: onResult must be a function');
     const normalised = requests.map((r) => normaliseRequest(r, this.options));
     const seen = new Set<UserId>();
     for (const r of normalised) {
@@ -290,9 +292,20 @@ export class Runtime implements AsyncDisposable {
     return this.#exclusive(async () => {
       const byUser = new Map<UserId, RunResult>();
       // The culprit of a hung worker comes back as `workerFailed`; the host applies its own penalty.
+      const deliver = (r: RunResult): void => {
+        byUser.set(r.userId, r);
+        if (onResult === undefined) return;
+        try {
+          onResult(r);
+        } catch (error) {
+          // The host's callback threw: reported like a throwing listener, and the call goes on (every
+          // result is still returned).
+          this.#bus.emit('listener:error', { event: 'execute:onResult', error });
+        }
+      };
       const consumer: ResultConsumer = {
         results: (results) => {
-          for (const r of results) byUser.set(r.userId, r);
+          for (const r of results) deliver(r);
         },
       };
       const bySlot = new Map<number, RunRequest[]>();
@@ -300,7 +313,7 @@ export class Runtime implements AsyncDisposable {
         if (this.#suspects.inherited.has(r.userId)) {
           // The previous process ended while running this player: it does not run again here; the
           // host sees the penalty message once and applies its own quarantine.
-          byUser.set(r.userId, suspectSkipped(r));
+          deliver(suspectSkipped(r));
           continue;
         }
         const slot = this.#placement.slotOf(r.userId);

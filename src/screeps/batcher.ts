@@ -12,15 +12,18 @@ interface Pending<Item, Result> {
   readonly reject: (error: unknown) => void;
 }
 
+/** Runs a batch: resolves with the results in order, and may `settle` an item earlier (by its index). */
+export type RunBatch<Item, Result> = (items: readonly Item[], settle: (index: number, result: Result) => void) => Promise<readonly Result[]>;
+
 export class Batcher<Item, Result> {
-  readonly #run: (items: readonly Item[]) => Promise<readonly Result[]>;
+  readonly #run: RunBatch<Item, Result>;
   readonly #key: (item: Item) => string;
   #pending: Pending<Item, Result>[] = [];
   #running = false;
   #scheduled = false;
 
-  /** `run` answers a batch in order; `key` names the player: a player appears once per batch. */
-  constructor(run: (items: readonly Item[]) => Promise<readonly Result[]>, key: (item: Item) => string) {
+  /** `run` answers a batch; `key` names the player: a player appears once per batch. */
+  constructor(run: RunBatch<Item, Result>, key: (item: Item) => string) {
     this.#run = run;
     this.#key = key;
   }
@@ -59,7 +62,11 @@ export class Batcher<Item, Result> {
     this.#pending = rest;
     this.#running = true;
     try {
-      const results = await this.#run(batch.map((p) => p.item));
+      // An item settled early keeps that result (a promise resolves once).
+      const results = await this.#run(
+        batch.map((p) => p.item),
+        (index, result) => batch[index]?.resolve(result),
+      );
       batch.forEach((p, i) => p.resolve(results[i]!));
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -70,9 +77,25 @@ export class Batcher<Item, Result> {
   }
 }
 
-/** The players' ticks, run together through `runtime.execute()` (which runs one call at a time). */
+/**
+ * The players' ticks, run together through `runtime.execute()` (which runs one call at a time). Each
+ * player's promise resolves as soon as its own result is back (`onResult`), so the runner saves it while
+ * the rest of the batch runs; players this batcher has not run before go first, so a new player's first
+ * tick does not wait for the warm players of its batch.
+ */
 export class ExecuteBatcher extends Batcher<ExecuteRequest, RunResult> {
   constructor(runtime: Runtime) {
-    super((requests) => runtime.execute(requests), (request) => request.userId);
+    const ran = new Set<string>();
+    super(
+      async (requests, settle) => {
+        const index = new Map(requests.map((r, i) => [r.userId, i]));
+        const ordered = [...requests.filter((r) => !ran.has(r.userId)), ...requests.filter((r) => ran.has(r.userId))];
+        for (const r of requests) ran.add(r.userId);
+        const results = await runtime.execute(ordered, { onResult: (result) => settle(index.get(result.userId)!, result) });
+        const byUser = new Map<string, RunResult>(results.map((r) => [r.userId, r]));
+        return requests.map((r) => byUser.get(r.userId)!);
+      },
+      (request) => request.userId,
+    );
   }
 }

@@ -43,13 +43,18 @@ export interface RunnerResult {
   readonly kernel?: { readonly outcome: RunResult['outcome']; readonly billedMs: number };
 }
 
-/** Runtime options from the runner's environment: `KERNEL_POOL_SIZE` worker threads, `KERNEL_LOG_LEVEL`. */
-function runtimeEnv(): { poolSize?: number; logger: 'fatal' | 'error' | 'warn' | 'info' | 'debug' } {
+/** Runtime options from the runner's environment: `KERNEL_POOL_SIZE` worker threads, `KERNEL_BATCH_SIZE`, `KERNEL_LOG_LEVEL`. */
+function runtimeEnv(): { poolSize?: number; batchSize: number; logger: 'fatal' | 'error' | 'warn' | 'info' | 'debug' } {
   const pool = Number(process.env.KERNEL_POOL_SIZE);
+  const batch = Number(process.env.KERNEL_BATCH_SIZE ?? DEFAULT_BATCH_SIZE);
   const level = process.env.KERNEL_LOG_LEVEL;
   const logger = level === 'fatal' || level === 'error' || level === 'info' || level === 'debug' ? level : 'warn';
-  return Number.isInteger(pool) && pool > 0 ? { poolSize: pool, logger } : { logger };
+  const batchSize = Number.isInteger(batch) && batch > 0 ? batch : DEFAULT_BATCH_SIZE;
+  return Number.isInteger(pool) && pool > 0 ? { poolSize: pool, batchSize, logger } : { batchSize, logger };
 }
+
+/** Players per worker task: results come back task by task, and the runner saves each as it comes. */
+const DEFAULT_BATCH_SIZE = 4;
 
 export class KernelPlayerRunner {
   readonly runtime: Runtime;

@@ -181,6 +181,41 @@ describe('isolate lifecycle', () => {
     assert.equal(result?.userId, parseUserId('solo'));
   });
 
+  it("hands each execute() result to onResult as soon as its worker task is back, before the call resolves", async () => {
+    // One worker, one player per task: the quick player's task comes back while the slow one still spins
+    // for 400 ms of its 500 ms tick (the margin keeps this true on a loaded machine).
+    const { runtime } = await testRuntime({ poolSize: 1, batchSize: 1 });
+    await using _ = runtime;
+    const spin = (ms: number) => `module.exports.loop = () => { const t = Date.now(); while (Date.now() - t < ${ms}); };`;
+    const seen: { userId: string; at: number }[] = [];
+    const results = await runtime.execute(
+      [
+        { userId: 'quick', gameTime: 1, code: { modules: { main: spin(0) } } },
+        { userId: 'slow', gameTime: 1, code: { modules: { main: spin(400) } } },
+      ],
+      { onResult: (r) => seen.push({ userId: r.userId, at: performance.now() }) },
+    );
+    const resolvedAt = performance.now();
+    assert.deepEqual(seen.map((s) => s.userId), ['quick', 'slow']);
+    assert.ok(resolvedAt - seen[0]!.at > 200, `quick delivered ${Math.round(resolvedAt - seen[0]!.at)} ms before the call resolved`);
+    assert.ok(resolvedAt >= seen[1]!.at);
+    assert.deepEqual(results.map((r) => [r.userId, r.outcome]), [['quick', 'ok'], ['slow', 'ok']]);
+  });
+
+  it('reports a throwing onResult as listener:error and still returns every result', async () => {
+    const { runtime } = await testRuntime();
+    await using _ = runtime;
+    const errors: string[] = [];
+    runtime.on('listener:error', (e) => errors.push(`${e.event}: ${String(e.error)}`));
+    const results = await runtime.execute([{ userId: 'p', gameTime: 1, code: { modules: { main: COUNTER } } }], {
+      onResult: () => {
+        throw new Error('host bug');
+      },
+    });
+    assert.equal(results[0]?.outcome, 'ok');
+    assert.deepEqual(errors, ['execute:onResult: Error: host bug']);
+  });
+
   it('keeps running ticks when a telemetry listener throws', async () => {
     const { runtime, storage } = await testRuntime();
     await using _ = runtime;

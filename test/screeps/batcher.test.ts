@@ -56,6 +56,36 @@ describe('ExecuteBatcher (the runner hands over players one by one)', () => {
   });
 });
 
+describe('ExecuteBatcher: early results and new players first', () => {
+  it("resolves a player's run when execute() hands over its result, before the batch ends, and runs players it has not run before first", async () => {
+    const calls: string[][] = [];
+    let finish: () => void = () => undefined;
+    const runtime = {
+      execute(requests: readonly ExecuteRequest[], options?: { onResult?: (r: RunResult) => void }): Promise<RunResult[]> {
+        calls.push(requests.map((r) => r.userId));
+        const results = requests.map((r) => ({ userId: r.userId }) as unknown as RunResult);
+        options?.onResult?.(results[0]!);
+        return new Promise((resolve) => (finish = () => resolve(results)));
+      },
+    } as unknown as Runtime;
+    const batcher = new ExecuteBatcher(runtime);
+    let firstDone = false;
+    const a = batcher.run(request('a')).then((r) => ((firstDone = true), r));
+    const b = batcher.run(request('b'));
+    while (calls.length < 1) await turn();
+    await turn();
+    assert.ok(firstDone, "a's result resolved while the batch still runs");
+    finish();
+    assert.deepEqual((await Promise.all([a, b])).map((r) => r.userId), ['a', 'b']);
+    // Next batch: 'c' is new, 'a' ran before: 'c' goes first; results still reach their own callers.
+    const later = [batcher.run(request('a')), batcher.run(request('c'))];
+    while (calls.length < 2) await turn();
+    finish();
+    assert.deepEqual(calls[1], ['c', 'a']);
+    assert.deepEqual((await Promise.all(later)).map((r) => r.userId), ['a', 'c']);
+  });
+});
+
 describe("recordPlayerSandbox (the driver's playerSandbox event for players on worker threads)", () => {
   it("records the listeners' run and set calls in order, with the player's id, for replay in the isolate", () => {
     const config = new EventEmitter();
