@@ -14,6 +14,8 @@ import { driverDir, driverWebpack, driverWebpackCli, officialVersions, resolveFr
 /** The package root, from `dist/src/screeps/` (compiled) where this module runs. */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const GAME_ENTRY = join(PACKAGE_ROOT, 'src/screeps/isolate/game-entry.cjs');
+/** The webpack loader that applies the engine patches (changes of cost, not of behaviour). */
+export const ENGINE_PATCHES = join(PACKAGE_ROOT, 'src/screeps/isolate/engine-patches.cjs');
 
 let cached: Promise<string> | undefined;
 
@@ -27,7 +29,7 @@ export function gameBundleSource(buildDir = process.env.SCREEPS_KERNEL_BUILD_DIR
 }
 
 async function build(buildDir: string): Promise<string> {
-  const key = createHash('sha256').update(officialVersions()).update(readFileSync(GAME_ENTRY)).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(officialVersions()).update(readFileSync(GAME_ENTRY)).update(readFileSync(ENGINE_PATCHES)).digest('hex').slice(0, 16);
   const file = join(buildDir, `game-${key}.js`);
   if (existsSync(file)) return readFileSync(file, 'utf8');
   mkdirSync(buildDir, { recursive: true });
@@ -38,6 +40,7 @@ async function build(buildDir: string): Promise<string> {
     entry: GAME_ENTRY,
     output: { path: buildDir, filename: part },
     resolve: { alias: { '~runtime-driver': resolveFromHere('@screeps/driver/lib/runtime/runtime-driver.js') } },
+    module: { rules: [{ test: /@screeps[\\/]engine[\\/]src[\\/]game[\\/]/, use: [{ loader: ENGINE_PATCHES }] }] },
     // The engine's utils fall back to `require('@screeps/core')` outside an isolate; never reached here.
     plugins: [new webpack.IgnorePlugin(/@screeps\/core/)],
   });

@@ -10,9 +10,35 @@ function report(room) {
   const terrain = new Room.Terrain(room.name);
   let walls = 0;
   for (let x = 0; x < 50; x++) if (terrain.get(x, 25) === TERRAIN_MASK_WALL) walls++;
+  look(room, sources);
   console.log(`tick ${Game.time} room ${room.name} energy ${room.energyAvailable}/${room.energyCapacityAvailable}` +
     ` sources ${sources.length} exits ${JSON.stringify(exits)} walls@25 ${walls} random ${Math.random().toFixed(6)}`);
   return sources;
+}
+
+// The rooms' spatial lookups (lookAt, lookForAt, lookForAtArea), in range and out of it.
+function look(room, sources) {
+  const spawn = room.find(FIND_MY_SPAWNS)[0];
+  if (!spawn) return;
+  const { x, y } = spawn.pos;
+  const at = room.lookAt(spawn.pos).map((l) => l.type).join(',');
+  const area = room.lookForAtArea(LOOK_CREEPS, Math.max(0, y - 4), Math.max(0, x - 4), Math.min(49, y + 4), Math.min(49, x + 4), true).length;
+  const all = room.lookAtArea(0, 0, 49, 49, true).length;
+  const atSources = sources.map((s) => room.lookForAt(LOOK_SOURCES, s.pos).length).join(',');
+  const attempt = (f) => {
+    try {
+      return JSON.stringify(f());
+    } catch (e) {
+      return `threw ${e && e.message}`;
+    }
+  };
+  const outside = [
+    attempt(() => room.lookForAt(LOOK_STRUCTURES, 60, 70)),
+    attempt(() => room.lookForAt(LOOK_CREEPS, -1, 3)),
+    attempt(() => room.lookAt(x + 0.5, y).length),
+    attempt(() => room.lookForAt(LOOK_STRUCTURES, x, y + 0.25).length),
+  ].join(' ');
+  console.log(`look at spawn ${at} creeps near ${area} all ${all} sources ${atSources} outside ${outside}`);
 }
 
 function planPath(spawn, source) {
