@@ -13,51 +13,8 @@
 const runtimeDriver = require('@screeps/driver/lib/runtime/runtime-driver');
 // `utils.getRuntimeDriver()` in the engine reads `constants` when its modules load.
 runtimeDriver.constants = global._constants;
-const game = requireWithConstantsCopier(() => require('@screeps/engine/src/game/game'), runtimeDriver.constants);
+const game = require('@screeps/engine/src/game/game');
 const WorldMapGrid = require('@screeps/driver/lib/runtime/mapgrid');
-
-/*
- * Every tick the engine's `game.init` gives the player fresh copies of all constants as globals with
- * `jsonParse(jsonStringify(C))`, two functions game.js takes from `JSON` when it loads (about 190 µs per
- * player-tick in an isolate for the 23 KB of constants, measured). Nothing writes to `C` after it loads,
- * so game.js is loaded with a `JSON` whose `stringify(C)` returns the text made once and whose `parse` of
- * that very text evaluates it as an object literal, compiled once: V8 copies the literal's boilerplate,
- * which gives the same values, key orders and new objects (fast-mode, as JSON.parse makes them) every
- * tick in about 10 µs. Every other call goes to the real functions, unchanged; the global `JSON` is the
- * real one again once game.js has loaded. (A `"__proto__"` key would mean something else in a literal:
- * such a text is parsed as before.)
- */
-function requireWithConstantsCopier(load, constants) {
-  const realJSON = global.JSON;
-  const stringify = realJSON.stringify;
-  const parse = realJSON.parse;
-  const apply = Reflect.apply;
-  let text = null;
-  let literal = null;
-  const copier = Object.create(realJSON, {
-    stringify: {
-      value: function (value) {
-        if (value === constants && arguments.length === 1) return text === null ? (text = stringify(constants)) : text;
-        return apply(stringify, realJSON, arguments);
-      },
-    },
-    parse: {
-      value: function (source) {
-        if (source === text && text !== null && arguments.length === 1) {
-          if (literal === null) literal = text.includes('"__proto__"') ? () => parse(text) : (0, eval)('(function () { return ' + text + '; })');
-          return literal();
-        }
-        return apply(parse, realJSON, arguments);
-      },
-    },
-  });
-  global.JSON = copier;
-  try {
-    return load();
-  } finally {
-    global.JSON = realJSON;
-  }
-}
 
 const hooks = global.__kernelHost;
 const terrainText = global._screepsTerrain;
