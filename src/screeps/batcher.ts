@@ -1,7 +1,7 @@
 /**
- * Gathers what the engine's runner hands to `makeRuntime` one player at a time (`RUNNER_THREADS` of them
- * concurrently) into batches: one batch in flight at a time, and the items that arrive while it runs make
- * up the next one. The kernel driver uses two: one loads the players' runtimeData together
+ * Gathers what the engine's runner hands to `makeRuntime` one player at a time
+ * (`KERNEL_RUNNER_CONCURRENCY` of them concurrently) into batches: one batch in flight at a time, and the
+ * items that arrive while it runs make up the next one. The kernel driver uses two: one loads the players' runtimeData together
  * (`WorldLoader.load`), one runs them together (`runtime.execute()`).
  */
 import type { ExecuteRequest, RunResult, Runtime } from '../index.js';

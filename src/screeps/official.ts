@@ -75,15 +75,17 @@ export function officialVersions(): string {
   return `engine ${v('@screeps/engine')}, driver ${v('@screeps/driver')}, common ${v('@screeps/common')}`;
 }
 
+/** `require` as `@screeps/driver` resolves it (its own webpack 3). */
+const fromDriver = (): NodeJS.Require => createRequire(require.resolve('@screeps/driver/package.json'));
+
 /** webpack 3, as installed for `@screeps/driver` (its own bundling tool). */
 export function driverWebpack(): any {
-  const fromDriver = createRequire(require.resolve('@screeps/driver/package.json'));
-  return fromDriver('webpack');
+  return fromDriver()('webpack');
 }
 
 /** The command-line entry of that webpack (the driver's `npm run build`). */
 export function driverWebpackCli(): string {
-  return createRequire(require.resolve('@screeps/driver/package.json')).resolve('webpack/bin/webpack.js');
+  return fromDriver().resolve('webpack/bin/webpack.js');
 }
 
 export function resolveFromHere(request: string): string {

@@ -216,12 +216,14 @@ export class WorldLoader {
       roomIdsOf.set(id, Object.keys(roomIds));
       userIdsOf.set(id, userIds);
     }
-    this.#roomObjects(tick, [...roomIdsOf.values()].flat());
+    const batchRooms = [...new Set([...roomIdsOf.values()].flat())];
+    this.#roomObjects(tick, batchRooms);
 
     const activeSegmentsOf = (id: string): unknown[] | undefined => {
       const active = userById.get(id)!.activeSegments as unknown[] | undefined;
       return active && active.length > 0 ? active : undefined;
     };
+    const activeSegments = ids.map(activeSegmentsOf);
     const [code, memory, consoleCommands, flags, powerCreeps, myOrders, transactions, rooms, accessibleRooms, roomStatusData, marketOrders, history, segments, foreign] = await Promise.all([
       db['users.code']!.find({ $and: [{ user: { $in: ids } }, { activeWorld: true }] }),
       env.mget(ids.map((id) => env.keys.MEMORY + id)),
@@ -235,7 +237,7 @@ export class WorldLoader {
       tick.roomStatusData,
       tick.marketOrders,
       this.#history(),
-      Promise.all(ids.map((id) => (activeSegmentsOf(id) ? env.hmget(env.keys.MEMORY_SEGMENTS + id, activeSegmentsOf(id)!) : undefined))),
+      Promise.all(ids.map((id, i) => (activeSegments[i] ? env.hmget(env.keys.MEMORY_SEGMENTS + id, activeSegments[i]) : undefined))),
       Promise.all(ids.map((id) => this.#foreignSegment(userById.get(id)!))),
     ]);
     if (consoleCommands.length > 0) void db['users.console']!.removeWhere({ _id: { $in: consoleCommands.map((c: Doc) => c._id) } });
@@ -247,11 +249,16 @@ export class WorldLoader {
     const powerCreepsOf = groupBy(powerCreeps, 'user');
     const ordersOf = groupBy(myOrders, 'user');
 
+    // The batch's rooms as loaded this tick: objects and event logs.
+    const [roomObjects, roomLogs] = await Promise.all([Promise.all(batchRooms.map((room) => tick.objects.get(room)!)), Promise.all(batchRooms.map((room) => tick.eventLogs.get(room)!))]);
+    const objectsIn = new Map(batchRooms.map((room, i) => [room, roomObjects[i]!]));
+    const eventLogs = new Map(batchRooms.map((room, i) => [room, roomLogs[i]]));
+
     // The other players' objects in each player's rooms, in data.js's order: room by room.
     const others = new Map<string, Doc[]>();
     for (const id of ids) {
       const list: Doc[] = [];
-      for (const room of roomIdsOf.get(id)!) for (const o of await tick.objects.get(room)!) if (o.user !== id) list.push(o);
+      for (const room of roomIdsOf.get(id)!) for (const o of objectsIn.get(room)!) if (o.user !== id) list.push(o);
       others.set(id, list);
       const userIds = userIdsOf.get(id)!;
       for (const o of list) {
@@ -265,8 +272,6 @@ export class WorldLoader {
     const allUserIds = new Set<string>();
     for (const set of userIdsOf.values()) for (const u of set) allUserIds.add(u);
     const namedUsers: Doc[] = await db.users!.find({ _id: { $in: [...allUserIds] } });
-    const eventLogs = new Map<string, unknown>();
-    for (const room of new Set([...roomIdsOf.values()].flat())) eventLogs.set(room, await tick.eventLogs.get(room)!);
 
     const out = new Map<string, RuntimeData>();
     ids.forEach((id, i) => {
@@ -315,7 +320,7 @@ export class WorldLoader {
         users: mapById(namedUsers.filter((u) => userIds.has(String(u._id)))),
         market: { orders: marketOrders, history, myOrders: ordersOf.get(id) ?? [] },
       };
-      const active = activeSegmentsOf(id);
+      const active = activeSegments[i];
       const values = segments[i] as unknown[] | undefined;
       if (active && values) {
         const memorySegments: Record<string, unknown> = {};

@@ -1,3 +1,4 @@
+import { methodDescriptors } from './descriptors.js';
 import type { Pristine, TickState } from './types.js';
 
 /**
@@ -73,9 +74,6 @@ export function makeConsole(state: TickState, pristine: Pristine, maxBytes: numb
     },
   };
   // Built once per isolate; each tick gets a fresh object from one `Object.create`.
-  const descriptors = pristine.create(null) as PropertyDescriptorMap;
-  for (const name of pristine.keys(methods)) {
-    descriptors[name] = { value: methods[name], enumerable: true, writable: false, configurable: false };
-  }
+  const descriptors = methodDescriptors(methods, true, pristine);
   return () => pristine.create(null, descriptors) as object;
 }

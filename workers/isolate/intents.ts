@@ -10,6 +10,18 @@ import type { IntentRegistry, Pristine } from './types.js';
 export function makeIntents(pristine: Pristine): IntentRegistry & { reset(): void } {
   const INTENT_CPU = 0.2;
   const FREE: Record<string, true> = { say: true, pull: true };
+  // Appends to the list `name` of `lists` (made on first use), at most `maxLen` long; always billed.
+  const append = (lists: Record<string, unknown[]>, name: string, data: unknown, maxLen: number | undefined): boolean => {
+    let arr = lists[name];
+    if (!arr) {
+      arr = [];
+      lists[name] = arr;
+    }
+    if (maxLen !== undefined && arr.length >= maxLen) return false;
+    arr.push(data);
+    registry.cpu += INTENT_CPU;
+    return true;
+  };
   const registry: IntentRegistry & { reset(): void } = {
     list: pristine.create(null) as Record<string, unknown>,
     cpu: 0,
@@ -28,16 +40,7 @@ export function makeIntents(pristine: Pristine): IntentRegistry & { reset(): voi
       entry[name] = data;
     },
     push(name, data, maxLen) {
-      const list = registry.list;
-      let arr = list[name] as unknown[] | undefined;
-      if (!arr) {
-        arr = [];
-        list[name] = arr;
-      }
-      if (maxLen !== undefined && arr.length >= maxLen) return false;
-      arr.push(data);
-      registry.cpu += INTENT_CPU;
-      return true;
+      return append(registry.list as Record<string, unknown[]>, name, data, maxLen);
     },
     pushByName(id, name, data, maxLen) {
       const list = registry.list;
@@ -46,15 +49,7 @@ export function makeIntents(pristine: Pristine): IntentRegistry & { reset(): voi
         entry = pristine.create(null) as Record<string, unknown[]>;
         list[id] = entry;
       }
-      let arr = entry[name];
-      if (!arr) {
-        arr = [];
-        entry[name] = arr;
-      }
-      if (maxLen !== undefined && arr.length >= maxLen) return false;
-      arr.push(data);
-      registry.cpu += INTENT_CPU;
-      return true;
+      return append(entry, name, data, maxLen);
     },
     remove(id, name) {
       const entry = registry.list[id] as Record<string, unknown> | undefined;

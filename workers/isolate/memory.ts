@@ -1,3 +1,4 @@
+import { methodDescriptors } from './descriptors.js';
 import type { Limits, Pristine, TickState } from './types.js';
 
 /** Declared by the runtime source ahead of the factories (`source.ts`). */
@@ -72,10 +73,7 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
       state.activeForeignSegment = entry;
     },
   };
-  const descriptors = pristine.create(null) as PropertyDescriptorMap;
-  for (const name of pristine.keys(methods)) {
-    descriptors[name] = { value: methods[name], enumerable: false, writable: false, configurable: false };
-  }
+  const descriptors = methodDescriptors(methods, false, pristine);
   // F32: pre-filled with the segments requested last tick (this tick's object).
   // Not enumerable, like the official object's own properties (`Object.keys(RawMemory)` lists only what
   // the player added, and `foreignSegment`).
@@ -164,9 +162,6 @@ export function makeInterShardMemory(state: TickState, pristine: Pristine): () =
       return typeof value === 'string' ? value : null;
     },
   };
-  const descriptors = pristine.create(null) as PropertyDescriptorMap;
-  for (const name of pristine.keys(methods)) {
-    descriptors[name] = { value: methods[name], enumerable: true, writable: false, configurable: false };
-  }
+  const descriptors = methodDescriptors(methods, true, pristine);
   return () => pristine.create(null, descriptors) as object;
 }

@@ -6,6 +6,7 @@
  */
 import { LIMITS } from '../../src/shared/limits.js';
 import { makeConsole } from './console.js';
+import { methodDescriptors } from './descriptors.js';
 import { memoryTail } from './framing.js';
 import { formatError } from './errors.js';
 import { addMmoCpu, makeGame } from './game.js';
@@ -19,6 +20,7 @@ import { capWebAssembly } from './wasm.js';
 export const RUNTIME_FILE = '<runtime>';
 
 const FACTORIES: Record<string, (...args: never[]) => unknown> = {
+  methodDescriptors,
   makeConsole,
   memoryTail,
   formatError,
