@@ -67,6 +67,14 @@ export interface RuntimeOptions {
    * per-tick cost of a trivial player (measured, see benchmarks/README.md). @default true
    */
   fastTiering?: boolean;
+  /**
+   * Above 0, sets V8's `--max-semi-space-size` (MB) process-wide at the first `createRuntime()` that asks
+   * for it: the young generation of every isolate and worker thread made after it (the main thread's heap
+   * was sized when the process started). isolated-vm sizes an isolate's young generation from
+   * `memoryLimitMb` (about 1.3 MB of semi-space at 256 MB); a young generation holds memory whether the
+   * player uses it or not, so smaller means less memory per player and more frequent scavenges. @default 0
+   */
+  maxSemiSpaceMb?: number;
   /** The host game layer: trusted code evaluated once per isolate before the player's code (see `HostBootstrap`). @default none */
   hostBootstrap?: HostBootstrap;
   /** Storage adapter. @default an in-memory store */
@@ -148,6 +156,7 @@ export const OPTIONS = {
   metricsHost: { kind: 'string', unit: '', pattern: /^[A-Za-z0-9.:_-]{1,255}$/, default: '127.0.0.1' },
   mmoCpuApi: { kind: 'bool', unit: '', default: false },
   fastTiering: { kind: 'bool', unit: '', default: true },
+  maxSemiSpaceMb: { kind: 'int', unit: 'MB', min: 0, max: 64, default: () => 0 },
 } as const satisfies { [K in keyof RuntimeOptions]?: OptionSpec };
 
 /** The options after `resolveOptions()`: every table option filled, plus the ones that are objects. */
@@ -178,9 +187,15 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
       (hostBootstrap.nativeModules !== undefined &&
         (hostBootstrap.nativeModules === null ||
           typeof hostBootstrap.nativeModules !== 'object' ||
-          !Object.values(hostBootstrap.nativeModules).every((path) => typeof path === 'string' && path.length > 0))))
+          !Object.values(hostBootstrap.nativeModules).every((path) => typeof path === 'string' && path.length > 0))) ||
+      (hostBootstrap.sharedBuffers !== undefined &&
+        (hostBootstrap.sharedBuffers === null ||
+          typeof hostBootstrap.sharedBuffers !== 'object' ||
+          !Object.values(hostBootstrap.sharedBuffers).every((buffer) => buffer instanceof SharedArrayBuffer))))
   ) {
-    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }' + (hostBootstrap?.nativeModules !== undefined ? ' whose nativeModules map global names to .node paths' : ''));
+    const detail =
+      hostBootstrap?.nativeModules !== undefined ? ' whose nativeModules map global names to .node paths' : hostBootstrap?.sharedBuffers !== undefined ? ' whose sharedBuffers map global names to SharedArrayBuffers' : '';
+    throw new InvalidOptionError('hostBootstrap', hostBootstrap, 'an object { source: string; filename?: string }' + detail);
   }
   out.hostBootstrap =
     hostBootstrap === undefined
@@ -189,6 +204,7 @@ export function resolveOptions(input: RuntimeOptions = {}): ResolvedOptions {
           source: hostBootstrap.source,
           filename: hostBootstrap.filename ?? '<host>',
           ...(hostBootstrap.nativeModules ? { nativeModules: Object.freeze({ ...hostBootstrap.nativeModules }) } : {}),
+          ...(hostBootstrap.sharedBuffers ? { sharedBuffers: Object.freeze({ ...hostBootstrap.sharedBuffers }) } : {}),
         });
   if (storage !== undefined && (storage === null || typeof storage !== 'object' || typeof storage.loadContexts !== 'function')) {
     throw new InvalidOptionError('storage', storage, 'a StoragePort (an object with loadContexts, commit, ...)');

@@ -18,3 +18,12 @@ export function applyFastTiering(): void {
   v8.setFlagsFromString('--always-sparkplug');
   v8.setFlagsFromString('--no-lazy-feedback-allocation');
 }
+
+let semiSpaceApplied = false;
+
+/** `--max-semi-space-size`, once per process (isolates and threads made afterwards take it at creation). */
+export function applyMaxSemiSpace(mb: number): void {
+  if (semiSpaceApplied || mb <= 0) return;
+  semiSpaceApplied = true;
+  v8.setFlagsFromString(`--max-semi-space-size=${mb}`);
+}

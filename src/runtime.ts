@@ -5,7 +5,7 @@ import { PENALTY_MESSAGE, TickCoordinator, type TickReport } from './coordinator
 import { SuspectJournal } from './coordinator/suspect-journal.js';
 import { ErrorCode, KernelError, MissingNoNodeSnapshotError } from './errors.js';
 import { normaliseRequest, type ExecuteOptions, type ExecuteRequest } from './execute-request.js';
-import { applyFastTiering, hasNoNodeSnapshot } from './process-flags.js';
+import { applyFastTiering, applyMaxSemiSpace, hasNoNodeSnapshot } from './process-flags.js';
 import { resolveOptions, type ResolvedOptions, type RuntimeOptions } from './options.js';
 import { WorkerPool } from './pool/index.js';
 import { Dispatcher, Placement, ThrottleRegistry } from './scheduler/index.js';
@@ -29,6 +29,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   if (!hasNoNodeSnapshot()) throw new MissingNoNodeSnapshotError();
   const resolved = resolveOptions(options);
   if (resolved.fastTiering) applyFastTiering();
+  applyMaxSemiSpace(resolved.maxSemiSpaceMb);
   const runtime = new Runtime(resolved);
   try {
     await runtime.ready();

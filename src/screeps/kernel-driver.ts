@@ -83,6 +83,11 @@ export class KernelPlayerRunner {
       hostBootstrap,
       cpuMaxPerTick: driver.config.cpuMaxPerTick,
       cpuBucketSize: driver.config.cpuBucketSize,
+      // Measured on simplebot at 30 players (benchmarks/README.md): baseline-compiling all of the engine in
+      // every isolate costs more than it saves, and a 1 MB semi-space (V8 otherwise sizes it from the
+      // 256 MB limit) saves memory per player at the same CPU.
+      fastTiering: false,
+      maxSemiSpaceMb: 1,
     });
     // The operator's sign that the setting took effect (and what the end-to-end test looks for).
     console.log(`Players run on screeps-runtime-kernel (${runtime.options.poolSize} worker threads)`);

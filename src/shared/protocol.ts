@@ -253,6 +253,13 @@ export interface HostBootstrap {
    * PathFinder in `user-vm.js`). The bootstrap takes them and deletes the globals. @default none
    */
   readonly nativeModules?: Readonly<Record<string, string>>;
+  /**
+   * SharedArrayBuffers put on every isolate's global under these names before the bootstrap runs: the
+   * same memory in every isolate of every worker, not a copy (like the official driver's static terrain).
+   * Any code that can write to one changes it for every player: the bootstrap takes them, deletes the
+   * globals and must keep its views out of player code's reach. @default none
+   */
+  readonly sharedBuffers?: Readonly<Record<string, SharedArrayBuffer>>;
 }
 
 /** Static configuration every worker receives once, as `workerData`. */

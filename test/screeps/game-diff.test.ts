@@ -104,5 +104,8 @@ describe('per-tick game differential: the kernel driver against the official mak
     assert.ok(probe.some((r) => JSON.stringify(r.official.console?.log ?? []).includes(' random 0.')), 'probebot console output was compared');
     assert.ok(probe.some((r) => r.kernel.memorySegments?.['3'] !== undefined), 'probebot segments were compared');
     assert.ok(probe.some((r) => r.official.visual !== null), 'probebot visuals were compared');
+    // A player's setter on Object.prototype never sees what is assigned to runtimeData (the shared terrain).
+    const setters = probe.map((r) => JSON.stringify(r.kernel.console?.log ?? []));
+    assert.ok(setters.length > 1 && setters.every((log) => log.includes('runtimeData setters run: none')), 'probebot runtimeData setters were checked');
   });
 });

@@ -15,7 +15,14 @@ import type { ThreadCpuClock } from './thread-cpu.js';
 export type SandboxSettings = Pick<WorkerConfig, 'memoryLimitMb' | 'wasmMemoryLimitMb' | 'consoleCommandTimeoutMs' | 'maxConsoleKbPerTick' | 'shardName' | 'mmoCpuApi'> & {
   /** The host game layer's bootstrap; `key` names its compiled code in the script cache. */
   readonly hostBootstrap:
-    | { readonly source: string; readonly filename: string; readonly key: string; readonly nativeModules: readonly { readonly name: string; readonly module: ivm.NativeModule }[] }
+    | {
+        readonly source: string;
+        readonly filename: string;
+        readonly key: string;
+        readonly nativeModules: readonly { readonly name: string; readonly module: ivm.NativeModule }[];
+        /** One ExternalCopy per SharedArrayBuffer: each `copyInto` gives an isolate the same memory. */
+        readonly sharedBuffers: readonly { readonly name: string; readonly copy: ivm.ExternalCopy<SharedArrayBuffer> }[];
+      }
     | undefined;
   readonly sourceMaps: SourceMapCache;
   readonly scripts: ScriptCache;
@@ -125,6 +132,7 @@ export class PlayerSandbox {
       const host = settings.hostBootstrap;
       if (host !== undefined) {
         for (const { name, module } of host.nativeModules) jail.setSync(name, module.createSync(context).derefInto());
+        for (const { name, copy } of host.sharedBuffers) jail.setSync(name, copy.copyInto());
         // The host game layer, once per isolate, from cachedData after the first isolate on this worker.
         const script = settings.scripts.compile(isolate, host.key, host.source, { filename: host.filename });
         script.runSync(context, { timeout: SETUP_TIMEOUT_MS });

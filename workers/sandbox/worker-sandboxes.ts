@@ -60,6 +60,7 @@ export class WorkerSandboxes {
               filename: config.hostBootstrap.filename ?? '<host>',
               key: `host:${createHash('sha256').update(config.hostBootstrap.source).digest('hex')}`,
               nativeModules: Object.entries(config.hostBootstrap.nativeModules ?? {}).map(([name, path]) => ({ name, module: new ivm.NativeModule(path) })),
+              sharedBuffers: Object.entries(config.hostBootstrap.sharedBuffers ?? {}).map(([name, buffer]) => ({ name, copy: new ivm.ExternalCopy(buffer) })),
             },
       sourceMaps: new SourceMapCache(),
       scripts: new ScriptCache(config.scriptCacheEntries),

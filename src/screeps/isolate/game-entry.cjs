@@ -5,7 +5,8 @@
  *
  * The host prelude (../bootstrap.ts) puts on the global, before this runs: `_constants`,
  * `_worldSize`, `_nativeMod` (the driver's PathFinder, placed by the kernel worker),
- * `_screepsTerrain` (room -> 2500-digit terrain string) and `_customObjectPrototypes`.
+ * `_screepsTerrain` (a SharedArrayBuffer of 2500 bytes per room, the same memory in every isolate,
+ * placed by the kernel worker), `_screepsTerrainRooms` (its rooms in order) and `_customObjectPrototypes`.
  * This file registers the kernel host hooks (`__kernelHost.tick`, `__kernelHost.playerSandbox`) and
  * deletes every one of those globals, so player code never sees them.
  */
@@ -17,9 +18,12 @@ const game = require('@screeps/engine/src/game/game');
 const WorldMapGrid = require('@screeps/driver/lib/runtime/mapgrid');
 
 const hooks = global.__kernelHost;
-const terrainText = global._screepsTerrain;
+const terrainBuffer = global._screepsTerrain;
+const terrainRooms = global._screepsTerrainRooms;
 const customObjectPrototypes = global._customObjectPrototypes || [];
-for (const name of ['_constants', '_worldSize', '_nativeMod', '_screepsTerrain', '_customObjectPrototypes', '_init']) delete global[name];
+for (const name of ['_constants', '_worldSize', '_nativeMod', '_screepsTerrain', '_screepsTerrainRooms', '_customObjectPrototypes', '_init']) delete global[name];
+// Taken before any player code runs (a player may replace the global's later).
+const setPrototypeOf = Object.setPrototypeOf;
 
 // The mods' custom prototypes travel as source text, like the driver's `runtime.js` turns them into functions.
 for (const cop of customObjectPrototypes) {
@@ -32,14 +36,13 @@ for (const cop of customObjectPrototypes) {
   }
 }
 
-// The static terrain, copied once per isolate (the driver's `_setStaticTerrainData` shape: room -> Uint8Array(2500)).
+// The static terrain as the driver's `_setStaticTerrainData` builds it: room -> Uint8Array(2500), views
+// of the memory every player's isolate shares. Only the engine's closures and the map grid hold them:
+// a player who reached one could change the terrain every other player sees.
 const staticTerrainData = Object.create(null);
-for (const room of Object.keys(terrainText)) {
-  const text = terrainText[room];
-  const bytes = new Uint8Array(2500);
-  for (let i = 0; i < 2500; i++) bytes[i] = text.charCodeAt(i) - 48;
-  staticTerrainData[room] = bytes;
-}
+terrainRooms.forEach((room, index) => {
+  staticTerrainData[room] = new Uint8Array(terrainBuffer, index * 2500, 2500);
+});
 let mapGrid = null;
 const noop = function () {};
 
@@ -86,6 +89,9 @@ hooks.playerSandbox = function (sandbox) {
 let pendingSandboxOps = null;
 const tick = hooks.tick;
 hooks.tick = function (kernelGame, data, intents, info) {
+  // As the driver's runtime.js `_start` does: no accessor a player put on Object.prototype sees what is
+  // read from or assigned to runtimeData (the shared terrain among it).
+  setPrototypeOf(data, null);
   pendingSandboxOps = data.__sandboxOps || null;
   delete data.__sandboxOps;
   tick(kernelGame, data, intents, info);

@@ -28,6 +28,16 @@ export type ReadOp =
   | { readonly op: 'time' };
 
 
+/** Host and port of a Redis URL, without credentials (for error messages). */
+function redisAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'the configured URL';
+  }
+}
+
 function connectionOptions(options: RedisLinkOptions): RedisOptions {
   return {
     lazyConnect: true,
@@ -59,7 +69,20 @@ export class RedisLink {
 
   static async connect(options: RedisLinkOptions): Promise<RedisLink> {
     const link = new RedisLink(options);
-    await link.#redis.connect();
+    let cause: unknown;
+    const remember = (error: unknown) => (cause = error);
+    link.#redis.on('error', remember);
+    try {
+      await link.#redis.connect();
+    } catch (error) {
+      // Without this the client keeps reconnecting in the background and keeps the process alive.
+      link.#redis.disconnect();
+      // ioredis rejects with "Connection is closed."; the socket's own error says why.
+      const why = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+      throw new Error(`cannot connect to Redis at ${redisAddress(options.url)}: ${why}`, { cause: cause ?? error });
+    } finally {
+      link.#redis.off('error', remember);
+    }
     return link;
   }
 

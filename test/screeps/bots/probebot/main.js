@@ -68,8 +68,23 @@ function constants() {
   global.lastCosts = BODYPART_COST;
 }
 
+// Setters on Object.prototype for what the runtime assigns to the tick's runtimeData (the shared static
+// terrain among it): the official runtime gives runtimeData a null prototype, so none of them may run.
+const runtimeDataSetters = new Set();
+for (const name of ['staticTerrainData', 'mapGrid', 'customObjectPrototypes']) {
+  Object.defineProperty(Object.prototype, name, {
+    configurable: true,
+    get() { return undefined; },
+    set(value) {
+      runtimeDataSetters.add(name);
+      Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
+}
+
 module.exports.loop = function () {
   Memory.ticks = (Memory.ticks || 0) + 1;
+  console.log(`runtimeData setters run: ${[...runtimeDataSetters].join(',') || 'none'}`);
   constants();
   RawMemory.setActiveSegments([3, 7]);
   if (RawMemory.segments[3] !== undefined) {
