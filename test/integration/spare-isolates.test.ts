@@ -73,6 +73,32 @@ describe('spare isolates (spareIsolates)', () => {
     }
   });
 
+  it("refreshes the code caches after a player's third ok tick and replaces the spares made before", async () => {
+    const host = new WorkerSandboxes(config);
+    try {
+      await spares(host, 2);
+      for (let time = 1; time <= 2; time++) host.runBatch({ batchId: time, heartbeat: 0, gameTime: time, players: [request('a', time, GLOBALS)] });
+      await spares(host, 2);
+      assert.equal(host.refreshedCodeCaches, 0);
+      const third = host.runBatch({ batchId: 3, heartbeat: 0, gameTime: 3, players: [request('a', 3, GLOBALS)] });
+      assert.deepEqual(ran(third).map((r) => r.outcome), ['ok']);
+      // The runtime and the player's one module (no host layer here); the old spares are gone.
+      assert.equal(host.refreshedCodeCaches, 2);
+      assert.equal(host.spareCount, 0);
+      await spares(host, 2);
+      // A new player on the new spares and caches starts clean; the first player's isolate is its own.
+      const fourth = host.runBatch({ batchId: 4, heartbeat: 0, gameTime: 4, players: [request('b', 4, GLOBALS), request('a', 4, GLOBALS)] });
+      assert.deepEqual(ran(fourth).map((r) => [r.outcome, r.output?.console.log.map((l) => l.message)]), [
+        ['ok', ['undefined undefined']],
+        ['ok', ['3 undefined']],
+      ]);
+      host.runBatch({ batchId: 5, heartbeat: 0, gameTime: 5, players: [request('a', 5, GLOBALS)] });
+      assert.equal(host.refreshedCodeCaches, 2, 'once per script and worker');
+    } finally {
+      host.close();
+    }
+  });
+
   it('halts a player whose isolate was a spare without touching the other spares', async () => {
     const host = new WorkerSandboxes(config);
     try {

@@ -39,10 +39,15 @@ const ISOLATE_EXTERNAL_GC_BYTES = 8 * 1024 * 1024;
 const EXTERNAL_STRING_BYTES = 1024;
 /** Timeout of trusted setup calls (installing the runtime and the modules' wrappers). */
 const SETUP_TIMEOUT_MS = 2000;
+/** `ok` ticks after which an isolate's compiled functions go into the worker's code caches (once per worker). */
+const CODE_CACHE_REFRESH_TICKS = 3;
 /**
  * The module wrapper of F19, on a line of its own: compiled with `lineOffset: -1` so player line and
  * column numbers are exactly those of their source (the official wrapper shifts line 1 by 36 columns).
  */
+/** A module's code cache key and script origin (one line above the player's first: the wrapper's). */
+const moduleKey = (codeHash: CodeHash, name: string): string => `${codeHash}:${name}`;
+const moduleOrigin = (name: string) => ({ filename: name, lineOffset: -1 });
 const wrapModule = (name: string, code: string): string =>
   `__kernel.define(${JSON.stringify(name)}, 'js', function __module(module, exports) {\n${code}\n});`;
 
@@ -80,11 +85,16 @@ export class PlayerSandbox {
   readonly #maps: BundleMaps;
   #haltRequested = false;
   #disposed = false;
+  /** Ticks that ended `ok` (the code caches are refreshed from an isolate after a few of them). */
+  #okTicks = 0;
+  /** The player's modules (the worker's code store holds them too): their code caches are refreshed with the others. */
+  readonly #modules: Modules;
   /** External memory of the isolate after its last full collection. */
   #externalBaseline = 0;
 
-  private constructor(userId: UserId, codeHash: CodeHash, isolate: ivm.Isolate, context: ivm.Context, refs: RunnerRefs, settings: SandboxSettings, maps: BundleMaps) {
+  private constructor(userId: UserId, codeHash: CodeHash, isolate: ivm.Isolate, context: ivm.Context, refs: RunnerRefs, settings: SandboxSettings, maps: BundleMaps, modules: Modules) {
     this.#maps = maps;
+    this.#modules = modules;
     this.userId = userId;
     this.codeHash = codeHash;
     this.#isolate = isolate;
@@ -160,7 +170,7 @@ export class PlayerSandbox {
         }
         let script: ivm.Script;
         try {
-          script = settings.scripts.compile(isolate, `${codeHash}:${name}`, wrapModule(name, source), { filename: name, lineOffset: -1 });
+          script = settings.scripts.compile(isolate, moduleKey(codeHash, name), wrapModule(name, source), moduleOrigin(name));
         } catch (e) {
           // F19: a module that does not compile throws its SyntaxError when required, every tick.
           define.applySync(undefined, [name, 'error', e instanceof Error ? e.message : String(e)], { timeout: SETUP_TIMEOUT_MS });
@@ -174,7 +184,7 @@ export class PlayerSandbox {
       kernel.release();
       // F12: bootstrap globals are removed before the player's code runs.
       context.evalSync('delete globalThis.__kernel; delete globalThis.__kernelHost;', { timeout: SETUP_TIMEOUT_MS });
-      const sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings, settings.sourceMaps.forBundle(codeHash, modules));
+      const sandbox = new PlayerSandbox(userId, codeHash, isolate, context, refs, settings, settings.sourceMaps.forBundle(codeHash, modules), modules);
       owner.sandbox = sandbox;
       return sandbox;
     } catch (e) {
@@ -266,6 +276,7 @@ export class PlayerSandbox {
     }
     errors.push(...playerErrors);
     if (dropsIsolate(outcome) || this.#isolate.isDisposed) recycled ??= outcome;
+    if (outcome === 'ok' && ++this.#okTicks === CODE_CACHE_REFRESH_TICKS && recycled === undefined) this.#refreshCodeCaches();
     const base = {
       userId: request.userId,
       gameTime: request.gameTime,
@@ -276,6 +287,27 @@ export class PlayerSandbox {
     };
     if (!keepsResults(outcome)) return { ...base, outcome };
     return output ? { ...base, outcome, output: stripErrors(output) } : { ...base, outcome };
+  }
+
+  /**
+   * Once per worker and script, from the first isolate that has run a few ticks (outside the billed
+   * region): the cachedData of the runtime, the host bootstrap and this player's modules are made again
+   * from this isolate, so they hold the functions its ticks compiled (`ScriptCache.refresh`). Isolates
+   * made from then on skip compiling them (a new simplebot's first tick on the official game API: 11-13
+   * → 6-9 ms of CPU in its isolate). Bytecode of the same source only, so nothing of this player's state is in it. A failure keeps
+   * the caches as they were.
+   */
+  #refreshCodeCaches(): void {
+    const { scripts, hostBootstrap: host } = this.#settings;
+    try {
+      scripts.refresh(this.#isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE });
+      if (host !== undefined) scripts.refresh(this.#isolate, host.key, host.source, { filename: host.filename });
+      for (const [name, source] of Object.entries(this.#modules)) {
+        if (typeof source === 'string') scripts.refresh(this.#isolate, moduleKey(this.codeHash, name), wrapModule(name, source), moduleOrigin(name));
+      }
+    } catch {
+      // Disposed meanwhile, or out of memory: the next isolate compiles as before.
+    }
   }
 
   /**

@@ -14,6 +14,8 @@ export class ScriptCache {
   hits = 0;
   misses = 0;
   rejected = 0;
+  refreshed = 0;
+  readonly #refreshed = new Set<string>();
 
   constructor(maxEntries: number) {
     this.#enabled = maxEntries > 0;
@@ -42,6 +44,27 @@ export class ScriptCache {
     return script;
   }
 
+  /**
+   * Replaces `key`'s cachedData with one made from `isolate`, which has already run the script: V8 finds
+   * the script in the isolate's own compilation cache, and the code cache it then serialises holds every
+   * function compiled so far, not only the ones compiled eagerly (as `vm.Script#createCachedData()` after
+   * a run does in Node). The isolates made from it later skip compiling those functions on their first
+   * call. Done once per key: returns false when already done, disabled or refused.
+   */
+  refresh(isolate: ivm.Isolate, key: string, source: string, options: { filename: string; lineOffset?: number }): boolean {
+    if (!this.#enabled || this.#refreshed.has(key)) return false;
+    this.#refreshed.add(key);
+    const script = isolate.compileScriptSync(source, { ...options, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
+    script.release();
+    if (script.cachedData === undefined) return false;
+    const old = this.#entries.get(key);
+    this.#entries.set(key, script.cachedData);
+    // The LRU's eviction callback only runs for evictions, not for a replaced value.
+    if (old !== undefined && old !== script.cachedData) old.release();
+    this.refreshed++;
+    return true;
+  }
+
   /** Releases every entry (the worker is shutting down). */
   clear(): void {
     for (const key of [...this.#entries.keys()]) {
@@ -49,6 +72,11 @@ export class ScriptCache {
       this.#entries.delete(key);
       copy?.release();
     }
+  }
+
+  /** Bytes of `key`'s cachedData (diagnostics and tests). */
+  bytes(key: string): number | undefined {
+    return this.#entries.get(key)?.copy().byteLength;
   }
 
   get size(): number {

@@ -36,6 +36,8 @@ export class WorkerSandboxes {
   /** Isolates made ready while the worker was idle, taken by players who need a new one. */
   readonly #spares: PreparedIsolate[] = [];
   #refill: NodeJS.Immediate | null = null;
+  /** The code caches' refresh count the spares were made with (`ScriptCache.refreshed`). */
+  #sparesFrom = 0;
   #closed = false;
   /** A full collection of this worker's heap (V8's `gc`). */
   readonly #collect: () => void;
@@ -70,6 +72,11 @@ export class WorkerSandboxes {
     this.#sweep = setInterval(() => this.sweepIdle(Date.now()), config.idleSweepIntervalMs);
     this.#sweep.unref();
     this.#scheduleRefill();
+  }
+
+  /** How many code caches were refreshed from a running isolate (`ScriptCache.refresh`). */
+  get refreshedCodeCaches(): number {
+    return this.#settings.scripts.refreshed;
   }
 
   get spareCount(): number {
@@ -118,6 +125,11 @@ export class WorkerSandboxes {
       }
     }
     this.#settings.external.maybeCollect();
+    if (this.#settings.scripts.refreshed !== this.#sparesFrom) {
+      // Spares made before the code caches were refreshed would start colder than the ones made now.
+      for (const spare of this.#spares.splice(0)) spare.isolate.dispose();
+      this.#sparesFrom = this.#settings.scripts.refreshed;
+    }
     this.#scheduleRefill();
     const recycled = this.#recycled.splice(0);
     return {

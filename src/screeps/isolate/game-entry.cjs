@@ -43,12 +43,29 @@ const staticTerrainData = Object.create(null);
 terrainRooms.forEach((room, index) => {
   staticTerrainData[room] = new Uint8Array(terrainBuffer, index * 2500, 2500);
 });
+// The map grid (exits of every accessible room, for `Game.map.describeExits` and `findRoute`), built
+// as the driver's runtime.js builds it: once per isolate, from the accessible rooms of its first tick.
+// Built on first use rather than on that tick, so a bot that calls neither never pays for it (a world
+// of a thousand rooms takes milliseconds). The descriptor has no prototype: a player's accessor on
+// Object.prototype (`value`, `set`, ...) must not take part in defining it.
 let mapGrid = null;
+let mapGridRooms = null;
+const parseJson = JSON.parse;
+const defineProperty = Object.defineProperty;
+const mapGridProperty = {
+  __proto__: null,
+  configurable: true,
+  enumerable: true,
+  get() {
+    if (mapGrid === null) mapGrid = new WorldMapGrid(parseJson(mapGridRooms), staticTerrainData);
+    return mapGrid;
+  },
+};
 const noop = function () {};
 
 hooks.tick = function (kernelGame, data, intents) {
-  if (mapGrid === null) mapGrid = new WorldMapGrid(JSON.parse(data.accessibleRooms), staticTerrainData);
-  data.mapGrid = mapGrid;
+  if (mapGridRooms === null) mapGridRooms = data.accessibleRooms;
+  defineProperty(data, 'mapGrid', mapGridProperty);
   data.staticTerrainData = staticTerrainData;
   data.customObjectPrototypes = customObjectPrototypes;
   // The engine's intent list API with the official return values, over the kernel's registry (which bills).
