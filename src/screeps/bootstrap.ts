@@ -39,8 +39,9 @@ export async function gameBootstrap(driver: OfficialDriver, terrain: readonly { 
 /**
  * The source with every non-ASCII character written as a `\uXXXX` escape, which means the same in
  * comments, string and regular-expression literals, template literals' cooked strings and identifiers
- * (only `String.raw` would see a difference; esbuild's default `charset: ascii` does the same). The engine has a few arrows and accents in comments; one of them is enough to make
- * V8 keep the whole 0.9 MB source two bytes per character, in every isolate.
+ * (only `String.raw` would see a difference; esbuild's default `charset: ascii` does the same). The
+ * bundle has a few arrows and accents in comments; one of them is enough to make V8 keep the whole
+ * 0.9 MB source two bytes per character, in every isolate.
  */
 export function asciiOnly(source: string): string {
   const escaped = source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -51,6 +51,22 @@ describe('compiled code cache', () => {
     }
   });
 
+  it('keeps an entry as it was when the isolate cannot compile it again (disposed, syntax error)', () => {
+    const cache = new ScriptCache(4);
+    assert.equal(compileIn(cache), 42);
+    const bytes = cache.bytes('k');
+    const gone = new ivm.Isolate({ memoryLimit: 16 });
+    gone.dispose();
+    assert.equal(cache.refresh(gone, 'k', SOURCE, { filename: 'f.js' }), false);
+    const fresh = new ivm.Isolate({ memoryLimit: 16 });
+    try {
+      assert.equal(cache.refresh(fresh, 'bad', 'function (', { filename: 'bad.js' }), false);
+    } finally {
+      fresh.dispose();
+    }
+    assert.deepEqual({ bytes: cache.bytes('k'), refreshed: cache.refreshed, size: cache.size }, { bytes, refreshed: 0, size: 1 });
+  });
+
   it('with 0 entries neither produces nor consumes cachedData (the benchmark cold path)', () => {
     const cache = new ScriptCache(0);
     assert.equal(compileIn(cache), 42);

@@ -41,13 +41,13 @@ const EXTERNAL_STRING_BYTES = 1024;
 const SETUP_TIMEOUT_MS = 2000;
 /** `ok` ticks after which an isolate's compiled functions go into the worker's code caches (once per worker). */
 const CODE_CACHE_REFRESH_TICKS = 3;
+/** A module's code cache key and script origin (one line above the player's first: the wrapper's). */
+const moduleKey = (codeHash: CodeHash, name: string): string => `${codeHash}:${name}`;
+const moduleOrigin = (name: string) => ({ filename: name, lineOffset: -1 });
 /**
  * The module wrapper of F19, on a line of its own: compiled with `lineOffset: -1` so player line and
  * column numbers are exactly those of their source (the official wrapper shifts line 1 by 36 columns).
  */
-/** A module's code cache key and script origin (one line above the player's first: the wrapper's). */
-const moduleKey = (codeHash: CodeHash, name: string): string => `${codeHash}:${name}`;
-const moduleOrigin = (name: string) => ({ filename: name, lineOffset: -1 });
 const wrapModule = (name: string, code: string): string =>
   `__kernel.define(${JSON.stringify(name)}, 'js', function __module(module, exports) {\n${code}\n});`;
 
@@ -299,14 +299,10 @@ export class PlayerSandbox {
    */
   #refreshCodeCaches(): void {
     const { scripts, hostBootstrap: host } = this.#settings;
-    try {
-      scripts.refresh(this.#isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE });
-      if (host !== undefined) scripts.refresh(this.#isolate, host.key, host.source, { filename: host.filename });
-      for (const [name, source] of Object.entries(this.#modules)) {
-        if (typeof source === 'string') scripts.refresh(this.#isolate, moduleKey(this.codeHash, name), wrapModule(name, source), moduleOrigin(name));
-      }
-    } catch {
-      // Disposed meanwhile, or out of memory: the next isolate compiles as before.
+    scripts.refresh(this.#isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE });
+    if (host !== undefined) scripts.refresh(this.#isolate, host.key, host.source, { filename: host.filename });
+    for (const [name, source] of Object.entries(this.#modules)) {
+      if (typeof source === 'string') scripts.refresh(this.#isolate, moduleKey(this.codeHash, name), wrapModule(name, source), moduleOrigin(name));
     }
   }
 

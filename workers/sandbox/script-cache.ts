@@ -49,12 +49,18 @@ export class ScriptCache {
    * the script in the isolate's own compilation cache, and the code cache it then serialises holds every
    * function compiled so far, not only the ones compiled eagerly (as `vm.Script#createCachedData()` after
    * a run does in Node). The isolates made from it later skip compiling those functions on their first
-   * call. Done once per key: returns false when already done, disabled or refused.
+   * call. Tried once per key: returns false when already done, disabled, or when the isolate cannot
+   * compile (disposed, out of memory, a module with a syntax error); the entry stays as it was then.
    */
   refresh(isolate: ivm.Isolate, key: string, source: string, options: { filename: string; lineOffset?: number }): boolean {
     if (!this.#enabled || this.#refreshed.has(key)) return false;
     this.#refreshed.add(key);
-    const script = isolate.compileScriptSync(source, { ...options, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
+    let script: ivm.Script & ivm.CachedDataResult;
+    try {
+      script = isolate.compileScriptSync(source, { ...options, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
+    } catch {
+      return false;
+    }
     script.release();
     if (script.cachedData === undefined) return false;
     const old = this.#entries.get(key);
