@@ -7,7 +7,7 @@ import type { Pristine } from './types.js';
 export function methodDescriptors(methods: Record<string, (...args: never[]) => unknown>, enumerable: boolean, pristine: Pristine): PropertyDescriptorMap {
   const descriptors = pristine.create(null) as PropertyDescriptorMap;
   for (const name of pristine.keys(methods)) {
-    descriptors[name] = { value: methods[name], enumerable, writable: false, configurable: false };
+    descriptors[name] = { __proto__: null, value: methods[name], enumerable, writable: false, configurable: false } as PropertyDescriptor;
   }
   return descriptors;
 }

@@ -151,7 +151,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   // F21: console commands are evaluated as `"" + eval(code)` inside a function that sees `module` and
   // `exports` (the current `__module`), like the official driver.
   const runCommand = new Function('code', 'module', 'exports', 'return "" + eval(code)') as (code: string, module: unknown, exports: unknown) => string;
-  const globalDescriptor: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
+  const globalDescriptor = { __proto__: null, value: undefined, writable: true, configurable: true, enumerable: false } as PropertyDescriptor;
 
   // Like the official engine, the per-tick globals are plain assignments (writable, enumerable data
   // properties; a quarter of the cost of `defineProperty` in a cold isolate). A player who made one of
@@ -174,9 +174,10 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   }
 
   function define(name: string, kind: 'js' | 'binary' | 'error', value: unknown): void {
-    if (kind === 'binary') modules[name] = { binary: String(value) };
-    else if (kind === 'error') modules[name] = { syntaxError: String(value) };
-    else modules[name] = { fn: value as (m: { exports: unknown }, e: unknown) => void };
+    // No prototype: `require` asks `'syntaxError' in` / `'binary' in` them after player code has run.
+    if (kind === 'binary') modules[name] = { __proto__: null, binary: String(value) } as InstalledModule;
+    else if (kind === 'error') modules[name] = { __proto__: null, syntaxError: String(value) } as InstalledModule;
+    else modules[name] = { __proto__: null, fn: value as (m: { exports: unknown }, e: unknown) => void } as InstalledModule;
   }
 
   function tick(gameTime: number, limit: number, tickLimit: number, bucket: number, codeTimestamp: number, userId: string, username: string, memory: string, rare: string, hostData: string): string {

@@ -77,17 +77,18 @@ export function makeRawMemory(state: TickState, pristine: Pristine): () => Recor
   // F32: pre-filled with the segments requested last tick (this tick's object).
   // Not enumerable, like the official object's own properties (`Object.keys(RawMemory)` lists only what
   // the player added, and `foreignSegment`).
-  descriptors.segments = { get: () => state.segments, enumerable: false, configurable: false };
+  descriptors.segments = { __proto__: null, get: () => state.segments, enumerable: false, configurable: false } as PropertyDescriptor;
   // F37: the legacy inter-shard field, kept as an alias of InterShardMemory's local segment and persisted.
   descriptors.interShardSegment = {
+    __proto__: null,
     get: () => state.interShardLocal,
     set: (value: unknown) => {
       state.interShardLocal = value;
     },
     enumerable: false,
     configurable: false,
-  };
-  const foreign: PropertyDescriptor = { value: undefined, enumerable: true, writable: false, configurable: false };
+  } as PropertyDescriptor;
+  const foreign = { __proto__: null, value: undefined, enumerable: true, writable: false, configurable: false } as PropertyDescriptor;
   return () => {
     const raw = pristine.create(null, descriptors) as Record<string, unknown>;
     const f = state.payload.foreignSegment;
@@ -109,7 +110,8 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
   const setPrototypeOf = pristine.setPrototypeOf;
   // Captured at install, before any player code can replace it.
   const hasOwn = Object.hasOwn;
-  const lazy: PropertyDescriptor = {
+  const lazy = {
+    __proto__: null,
     configurable: true,
     enumerable: true,
     get() {
@@ -127,10 +129,10 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
         parsed = null;
       }
       raw._parsed = parsed;
-      defineProperty(global, 'Memory', { configurable: true, enumerable: true, writable: false, value: parsed });
+      defineProperty(global, 'Memory', { __proto__: null, configurable: true, enumerable: true, writable: false, value: parsed } as PropertyDescriptor);
       return parsed;
     },
-  };
+  } as PropertyDescriptor;
   // A tick that never read Memory leaves this getter in place: it is only defined again when the
   // property is something else (read and replaced by its value, or changed by the player), which saves
   // an accessor definition on the global object per tick for players that do not use Memory.

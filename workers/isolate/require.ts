@@ -44,7 +44,7 @@ export function makeRequire(
     cache[key] = IN_PROGRESS;
     const module = { exports: {} as unknown, user: owner.user, timestamp: owner.timestamp, name: key };
     // F19: the legacy init-globals hook is disabled on every module object.
-    defineProperty(module, '__initGlobals', { value: undefined, writable: false, configurable: false });
+    defineProperty(module, '__initGlobals', { __proto__: null, value: undefined, writable: false, configurable: false } as PropertyDescriptor);
     // F19: the module being evaluated is the global `__module`; after a successful evaluation the
     // official driver assigns the previous one to `global.module` (a typo for `__module` that players
     // can observe), so both globals exist as they do there.
@@ -60,9 +60,9 @@ export function makeRequire(
     cache[key] = module.exports;
     return module.exports;
   }
-  pristine.defineProperty(require, 'cache', { value: cache, enumerable: false, writable: false, configurable: false });
+  pristine.defineProperty(require, 'cache', { __proto__: null, value: cache, enumerable: false, writable: false, configurable: false } as PropertyDescriptor);
   // F19: the legacy init-globals hook stays disabled.
-  pristine.defineProperty(require, 'initGlobals', { value: undefined, enumerable: false, writable: false, configurable: false });
+  pristine.defineProperty(require, 'initGlobals', { __proto__: null, value: undefined, enumerable: false, writable: false, configurable: false } as PropertyDescriptor);
   return require as typeof require & { cache: Record<string, unknown> };
 }
 
@@ -87,7 +87,7 @@ export function runMainLoop(
   defineProperty: typeof Object.defineProperty,
 ): void {
   const module = { exports: main, user: owner.user, timestamp: owner.timestamp, name: '__mainLoop' };
-  defineProperty(module, '__initGlobals', { value: undefined, writable: false, configurable: false });
+  defineProperty(module, '__initGlobals', { __proto__: null, value: undefined, writable: false, configurable: false } as PropertyDescriptor);
   const oldModule = global.__module || {};
   global.__module = module;
   module.exports.loop();
