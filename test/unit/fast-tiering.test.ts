@@ -12,3 +12,17 @@ describe('fastTiering option', () => {
     assert.throws(() => resolveOptions({ fastTiering: 'yes' as never }), /Invalid option fastTiering: "yes"/);
   });
 });
+
+describe('maxSemiSpaceMb option', () => {
+  it('is 0 (V8 decides) by default and takes whole megabytes up to 64', () => {
+    assert.equal(resolveOptions().maxSemiSpaceMb, 0);
+    assert.equal(resolveOptions({ maxSemiSpaceMb: 1 }).maxSemiSpaceMb, 1);
+    assert.equal(resolveOptions({ maxSemiSpaceMb: 64 }).maxSemiSpaceMb, 64);
+  });
+
+  for (const bad of [-1, 65, 1.5, '1']) {
+    it(`rejects ${JSON.stringify(bad)}, naming the option`, () => {
+      assert.throws(() => resolveOptions({ maxSemiSpaceMb: bad as never }), /Invalid option maxSemiSpaceMb/);
+    });
+  }
+});
