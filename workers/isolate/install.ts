@@ -152,6 +152,8 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
   // `exports` (the current `__module`), like the official driver.
   const runCommand = new Function('code', 'module', 'exports', 'return "" + eval(code)') as (code: string, module: unknown, exports: unknown) => string;
   const globalDescriptor = { __proto__: null, value: undefined, writable: true, configurable: true, enumerable: false } as PropertyDescriptor;
+  // F19/F20: every module object's `__initGlobals`, the main loop's every tick.
+  const hookOff = pristine.freeze({ __proto__: null, value: undefined, writable: false, configurable: false } as PropertyDescriptor);
 
   // Like the official engine, the per-tick globals are plain assignments (writable, enumerable data
   // properties; a quarter of the cost of `defineProperty` in a cold isolate). A player who made one of
@@ -247,7 +249,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
     }
     if (requireFn !== null) dropUnfinished(requireFn.cache, inProgress, keys);
     if (requireFn === null || global.require !== requireFn || requireTimestamp !== payload.codeTimestamp || !mainLoaded()) {
-      requireFn = makeRequire(modules, pristine, decodeBase64, global, owner, inProgress);
+      requireFn = makeRequire(modules, pristine, decodeBase64, global, owner, inProgress, hookOff);
       requireTimestamp = payload.codeTimestamp;
       setGlobal('require', requireFn);
     }
@@ -257,7 +259,7 @@ export function installKernel(global: Record<string, unknown>): KernelEntry {
       // F20: the main loop runs only when `main` exports a `loop` function.
       const main = require_('main') as { loop?: unknown } | null | undefined;
       if (main !== null && typeof main === 'object' && typeof main.loop === 'function') {
-        runMainLoop(main as { loop: () => void }, global, owner, defineProperty);
+        runMainLoop(main as { loop: () => void }, global, owner, defineProperty, hookOff);
       }
     } catch (e) {
       status = 'error';

@@ -110,6 +110,8 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
   const setPrototypeOf = pristine.setPrototypeOf;
   // Captured at install, before any player code can replace it.
   const hasOwn = Object.hasOwn;
+  // Memory once read: a data property of the parsed value (one descriptor, its value set for the call).
+  const parsedDescriptor = { __proto__: null, configurable: true, enumerable: true, writable: false, value: undefined } as PropertyDescriptor;
   const lazy = {
     __proto__: null,
     configurable: true,
@@ -129,7 +131,9 @@ export function makeMemoryDefiner(global: Record<string, unknown>, state: TickSt
         parsed = null;
       }
       raw._parsed = parsed;
-      defineProperty(global, 'Memory', { __proto__: null, configurable: true, enumerable: true, writable: false, value: parsed } as PropertyDescriptor);
+      parsedDescriptor.value = parsed;
+      defineProperty(global, 'Memory', parsedDescriptor);
+      parsedDescriptor.value = undefined;
       return parsed;
     },
   } as PropertyDescriptor;

@@ -21,6 +21,8 @@ export function makeRequire(
   owner: { user: string; timestamp: number },
   /** Marks a module being evaluated; the kernel removes marks a timeout left behind (`dropUnfinished`). */
   IN_PROGRESS: object,
+  /** F19's disabled `__initGlobals` hook: a descriptor with no prototype, made once per isolate. */
+  hookOff: PropertyDescriptor,
 ): ((name: string) => unknown) & { cache: Record<string, unknown> } {
   const cache = pristine.create(null) as Record<string, unknown>;
   const Error_ = pristine.Error;
@@ -44,7 +46,7 @@ export function makeRequire(
     cache[key] = IN_PROGRESS;
     const module = { exports: {} as unknown, user: owner.user, timestamp: owner.timestamp, name: key };
     // F19: the legacy init-globals hook is disabled on every module object.
-    defineProperty(module, '__initGlobals', { __proto__: null, value: undefined, writable: false, configurable: false } as PropertyDescriptor);
+    defineProperty(module, '__initGlobals', hookOff);
     // F19: the module being evaluated is the global `__module`; after a successful evaluation the
     // official driver assigns the previous one to `global.module` (a typo for `__module` that players
     // can observe), so both globals exist as they do there.
@@ -85,9 +87,10 @@ export function runMainLoop(
   global: Record<string, unknown>,
   owner: { user: string; timestamp: number },
   defineProperty: typeof Object.defineProperty,
+  hookOff: PropertyDescriptor,
 ): void {
   const module = { exports: main, user: owner.user, timestamp: owner.timestamp, name: '__mainLoop' };
-  defineProperty(module, '__initGlobals', { __proto__: null, value: undefined, writable: false, configurable: false } as PropertyDescriptor);
+  defineProperty(module, '__initGlobals', hookOff);
   const oldModule = global.__module || {};
   global.__module = module;
   module.exports.loop();

@@ -39,6 +39,8 @@ const ISOLATE_EXTERNAL_GC_BYTES = 8 * 1024 * 1024;
 const EXTERNAL_STRING_BYTES = 1024;
 /** Timeout of trusted setup calls (installing the runtime and the modules' wrappers). */
 const SETUP_TIMEOUT_MS = 2000;
+/** The runtime's key in the script cache. */
+const RUNTIME_KEY = 'runtime';
 /** `ok` ticks after which an isolate's compiled functions go into the worker's code caches (once per worker). */
 const CODE_CACHE_REFRESH_TICKS = 3;
 /** A module's code cache key and script origin (one line above the player's first: the wrapper's). */
@@ -138,7 +140,7 @@ export class PlayerSandbox {
           mmoCpuApi: settings.mmoCpuApi,
         }).copyInto(),
       );
-      settings.scripts.compile(isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE }).runSync(context, { timeout: SETUP_TIMEOUT_MS });
+      settings.scripts.compile(isolate, RUNTIME_KEY, runtimeSource(), { filename: RUNTIME_FILE }).runSync(context, { timeout: SETUP_TIMEOUT_MS });
       const host = settings.hostBootstrap;
       if (host !== undefined) {
         for (const { name, module } of host.nativeModules) jail.setSync(name, module.createSync(context).derefInto());
@@ -153,6 +155,15 @@ export class PlayerSandbox {
       if (!isolate.isDisposed) isolate.dispose();
       throw e;
     }
+  }
+
+  /**
+   * How many of the scripts a prepared isolate is made from (the runtime, the host bootstrap) have had
+   * their code caches refreshed: spares made at a lower count start colder than new ones would.
+   */
+  static refreshedBase(settings: SandboxSettings): number {
+    const keys = settings.hostBootstrap === undefined ? [RUNTIME_KEY] : [RUNTIME_KEY, settings.hostBootstrap.key];
+    return keys.filter((key) => settings.scripts.isRefreshed(key)).length;
   }
 
   /** Gives a prepared isolate (a new one by default) to a player: installs the player's modules. */
@@ -299,7 +310,7 @@ export class PlayerSandbox {
    */
   #refreshCodeCaches(): void {
     const { scripts, hostBootstrap: host } = this.#settings;
-    scripts.refresh(this.#isolate, 'runtime', runtimeSource(), { filename: RUNTIME_FILE });
+    scripts.refresh(this.#isolate, RUNTIME_KEY, runtimeSource(), { filename: RUNTIME_FILE });
     if (host !== undefined) scripts.refresh(this.#isolate, host.key, host.source, { filename: host.filename });
     for (const [name, source] of Object.entries(this.#modules)) {
       if (typeof source === 'string') scripts.refresh(this.#isolate, moduleKey(this.codeHash, name), wrapModule(name, source), moduleOrigin(name));

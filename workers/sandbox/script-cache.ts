@@ -15,7 +15,8 @@ export class ScriptCache {
   misses = 0;
   rejected = 0;
   refreshed = 0;
-  readonly #refreshed = new Set<string>();
+  /** Keys tried by `refresh`, and whether their entry was replaced. */
+  readonly #refreshed = new Map<string, boolean>();
 
   constructor(maxEntries: number) {
     this.#enabled = maxEntries > 0;
@@ -54,7 +55,7 @@ export class ScriptCache {
    */
   refresh(isolate: ivm.Isolate, key: string, source: string, options: { filename: string; lineOffset?: number }): boolean {
     if (!this.#enabled || this.#refreshed.has(key)) return false;
-    this.#refreshed.add(key);
+    this.#refreshed.set(key, false);
     let script: ivm.Script & ivm.CachedDataResult;
     try {
       script = isolate.compileScriptSync(source, { ...options, produceCachedData: true }) as ivm.Script & ivm.CachedDataResult;
@@ -67,8 +68,14 @@ export class ScriptCache {
     this.#entries.set(key, script.cachedData);
     // The LRU's eviction callback only runs for evictions, not for a replaced value.
     if (old !== undefined && old !== script.cachedData) old.release();
+    this.#refreshed.set(key, true);
     this.refreshed++;
     return true;
+  }
+
+  /** True once `refresh` replaced `key`'s entry. */
+  isRefreshed(key: string): boolean {
+    return this.#refreshed.get(key) === true;
   }
 
   /** Releases every entry (the worker is shutting down). */

@@ -36,7 +36,7 @@ export class WorkerSandboxes {
   /** Isolates made ready while the worker was idle, taken by players who need a new one. */
   readonly #spares: PreparedIsolate[] = [];
   #refill: NodeJS.Immediate | null = null;
-  /** The code caches' refresh count the spares were made with (`ScriptCache.refreshed`). */
+  /** The refreshed scripts the spares were made with (`PlayerSandbox.refreshedBase`). */
   #sparesFrom = 0;
   #closed = false;
   /** A full collection of this worker's heap (V8's `gc`). */
@@ -125,10 +125,12 @@ export class WorkerSandboxes {
       }
     }
     this.#settings.external.maybeCollect();
-    if (this.#settings.scripts.refreshed !== this.#sparesFrom) {
-      // Spares made before the code caches were refreshed would start colder than the ones made now.
+    const base = PlayerSandbox.refreshedBase(this.#settings);
+    if (base !== this.#sparesFrom) {
+      // Spares made before the runtime's or the host layer's code cache was refreshed would start
+      // colder than the ones made now (a player's own modules do not concern them).
       for (const spare of this.#spares.splice(0)) spare.isolate.dispose();
-      this.#sparesFrom = this.#settings.scripts.refreshed;
+      this.#sparesFrom = base;
     }
     this.#scheduleRefill();
     const recycled = this.#recycled.splice(0);
