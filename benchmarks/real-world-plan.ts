@@ -22,6 +22,13 @@ export const targetCount = (quick: boolean): number => (quick ? 5 : 30);
  */
 export const KERNEL_RUNNER_THREADS = 32;
 
+/**
+ * Measured ticks per run at every player count. It was `max(30, 1500 / N)` before: 300 ticks at N=5
+ * and 23 at N=66, so the marginal RSS compared a long run with a short one (kernel, one pair of runs of
+ * 100 ticks each: 14.0 MB per added player, where the family had read 8).
+ */
+export const MEASURED_TICKS = 100;
+
 export function realWorldId(side: string, players: number, pool: number, runnerThreads: number): string {
   return `real-world ${side} N=${players} pool=${pool} runnerThreads=${runnerThreads}`;
 }
@@ -29,8 +36,10 @@ export function realWorldId(side: string, players: number, pool: number, runnerT
 export function realWorldJobs(quick: boolean, cores: number): Job[] {
   const jobs: Job[] = [];
   const add = (side: 'official' | 'kernel', players: number, runnerThreads: number): void => {
-    // Enough measured ticks for ~1500 player-ticks, at least 30; the quick run only checks it works.
-    const repeat = quick ? 30 : Math.max(30, Math.round(1500 / players));
+    // The same measured ticks at every N: an isolate's heap grows with the ticks it has run (until its
+    // first major collections), so the marginal RSS per added player only compares like with like when
+    // every count ran as long. The quick run only checks it works.
+    const repeat = quick ? 30 : MEASURED_TICKS;
     const params: ScenarioParams = { players, poolSize: cores, kind: side, warmup: quick ? 5 : 20, repeat, extra: { runnerThreads, newPlayers: quick ? 1 : 2 } };
     // The figures come from /proc: elsewhere the jobs are listed as skipped, with the reason.
     const skip = process.platform === 'linux' ? {} : { skip: 'needs Linux (/proc)' };

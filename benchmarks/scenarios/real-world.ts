@@ -37,7 +37,7 @@ interface ProbeTotals {
 }
 
 /** Rooms with a controller nobody owns in the launcher's world, sorted (the same on both sides). */
-function freeRooms(): string[] {
+export function freeRooms(): string[] {
   const db = JSON.parse(readFileSync(serverPaths().launcherDb, 'utf8')) as { collections: { name: string; data: { type?: string; user?: string; room?: string }[] }[] };
   const objects = db.collections.find((c) => c.name === 'rooms.objects')?.data ?? [];
   return objects.filter((o) => o.type === 'controller' && !o.user).map((o) => o.room!).sort();
@@ -63,7 +63,7 @@ async function probe(runnerPid: number, file: string): Promise<ProbeTotals> {
   throw new Error('the runner probe did not answer');
 }
 
-function onePid(script: string): number {
+export function onePid(script: string): number {
   const pids = childPids(script);
   if (pids.length !== 1) throw new Error(`expected one process running ${script}, found ${pids.length}`);
   return pids[0]!;

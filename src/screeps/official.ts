@@ -33,8 +33,12 @@ export function officialDriver(): OfficialDriver {
   return require('@screeps/driver') as OfficialDriver;
 }
 
+/** Loaded once: `require` resolves its path again on every call (seen per player-tick in the runner's profile). */
+let common: { storage: CommonStorage } | null = null;
+
 export function commonStorage(): CommonStorage {
-  return (require('@screeps/common') as { storage: CommonStorage }).storage;
+  common ??= require('@screeps/common') as { storage: CommonStorage };
+  return common.storage;
 }
 
 /** What `data.js` returns (the fields read on the host side; the isolate gets all of it). */
@@ -52,10 +56,12 @@ export interface RuntimeData {
   readonly [field: string]: unknown;
 }
 
+let engineUtils: { storeIntents(u: string, l: unknown, d: unknown, c: unknown): Record<string, unknown> } | null = null;
+
 /** The engine's `utils.storeIntents(userId, intentsList, runtimeData, customIntentTypes)` (the runner's own intent filter). */
 export function storeIntents(userId: string, list: unknown, data: RuntimeData, custom: unknown): Record<string, unknown> {
-  const utils = require('@screeps/engine/dist/utils.js') as { storeIntents(u: string, l: unknown, d: unknown, c: unknown): Record<string, unknown> };
-  return utils.storeIntents(userId, list, data, custom);
+  engineUtils ??= require('@screeps/engine/dist/utils.js') as { storeIntents(u: string, l: unknown, d: unknown, c: unknown): Record<string, unknown> };
+  return engineUtils.storeIntents(userId, list, data, custom);
 }
 
 /** Path of the driver's native PathFinder addon (an isolated-vm native module). */

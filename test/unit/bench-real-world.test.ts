@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { ScenarioResult } from '../../benchmarks/measure.js';
 import { plan } from '../../benchmarks/plan.js';
-import { KERNEL_RUNNER_THREADS, realWorldComparisons, realWorldId, rssPerPlayer } from '../../benchmarks/real-world-plan.js';
+import { KERNEL_RUNNER_THREADS, MEASURED_TICKS, realWorldComparisons, realWorldId, rssPerPlayer } from '../../benchmarks/real-world-plan.js';
 import { childPids, procCpu, rssMb } from '../../benchmarks/server-procs.js';
 
 const result = (players: number, figures: Record<string, number>): ScenarioResult => ({ scenario: 'real-world', params: { players, poolSize: 2, kind: 'x', warmup: 0, repeat: 1 }, unit: 'ms/server tick', samples: [1], median: 1, p99: 1, throughput: 1, cpuMs: 1, rssMb: 1, figures, errors: 0, wallMs: 1 });
@@ -16,6 +16,13 @@ describe('real-world benchmark family', () => {
       assert.ok(ids.has(realWorldId('kernel', n, 2, KERNEL_RUNNER_THREADS)), `kernel N=${n}`);
     }
     assert.deepEqual(plan(true, 2).filter((j) => j.scenario === 'real-world').map((j) => j.params.players), [5, 5]);
+  });
+
+  it('measures as many ticks at every player count (the marginal RSS compares runs of the same length)', () => {
+    for (const quick of [false, true]) {
+      const repeats = new Set(plan(quick, 2).filter((j) => j.scenario === 'real-world').map((j) => j.params.repeat));
+      assert.deepEqual([...repeats], [quick ? 30 : MEASURED_TICKS]);
+    }
   });
 
   it('reads the issue targets as official / kernel ratios at 30 players and RSS per player as the marginal slope', () => {

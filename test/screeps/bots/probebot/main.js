@@ -11,6 +11,9 @@ function report(room) {
   let walls = 0;
   for (let x = 0; x < 50; x++) if (terrain.get(x, 25) === TERRAIN_MASK_WALL) walls++;
   look(room, sources);
+  // The map's room checks (getRoomStatus, isRoomAvailable), for this room, its exits and rooms off the map.
+  const rooms = [room.name, ...Object.values(exits || {}), 'W0N0', 'E99S99'];
+  console.log(`rooms ${rooms.map((r) => `${r}:${Game.map.getRoomStatus(r).status}:${Game.map.isRoomAvailable(r)}`).join(',')}`);
   console.log(`tick ${Game.time} room ${room.name} energy ${room.energyAvailable}/${room.energyCapacityAvailable}` +
     ` sources ${sources.length} exits ${JSON.stringify(exits)} walls@25 ${walls} random ${Math.random().toFixed(6)}`);
   return sources;
