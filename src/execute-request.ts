@@ -11,6 +11,12 @@ export interface ExecuteOptions {
    * A throw is reported as `listener:error` and changes nothing else.
    */
   readonly onResult?: (result: RunResult) => void;
+  /**
+   * This call's players are queued on their workers ahead of players of other calls not yet sent (the
+   * batches a worker already has still run first): for a player who should not wait behind a large
+   * call in flight, such as a new player's first tick.
+   */
+  readonly priority?: boolean;
 }
 
 /** A storage-less request for `runtime.execute()` (the seed's `IRuntimeService.ExecuteAsync`). */

@@ -60,7 +60,11 @@ export class Runtime implements AsyncDisposable {
   #gameTime: number | null = null;
   /** Set once a hung worker escalated to fatal: `/healthz` answers 503 from then on. */
   #fatal = false;
+  /** The `runTick` or `runPlayers` call running (one at a time, never beside an `execute()` call). */
   #busy: Promise<unknown> | null = null;
+  /** `execute()` calls running (any number at once), and their players (each in one call at a time). */
+  readonly #calls = new Set<Promise<unknown>>();
+  readonly #executing = new Set<UserId>();
   #closed = false;
   #abandoned = 0;
   #hungThisTick = false;
@@ -89,8 +93,8 @@ export class Runtime implements AsyncDisposable {
       },
       outcome: (userId, outcome, gameTime) => this.#throttle.record(userId, outcome, gameTime),
       throttledPlayers: () => this.#throttle.size,
-      context: () => ({ gameTime: this.#gameTime, tickInProgress: this.#busy !== null, abandonedWorkers: this.#abandoned }),
-      health: () => ({ ok: !this.#closed && !this.#fatal, closed: this.#closed, fatal: this.#fatal, tickInProgress: this.#busy !== null, gameTime: this.#gameTime, abandonedWorkers: this.#abandoned }),
+      context: () => ({ gameTime: this.#gameTime, tickInProgress: this.#running, abandonedWorkers: this.#abandoned }),
+      health: () => ({ ok: !this.#closed && !this.#fatal, closed: this.#closed, fatal: this.#fatal, tickInProgress: this.#running, gameTime: this.#gameTime, abandonedWorkers: this.#abandoned }),
     });
     this.#pool = new WorkerPool(
       {
@@ -279,63 +283,86 @@ export class Runtime implements AsyncDisposable {
 
   /**
    * Runs the given players once, without storage (the seed's `IRuntimeService.ExecuteAsync`): a host
-   * with its own storage uses this. Results come back in request order.
+   * with its own storage uses this. Results come back in request order. Several calls may run at once
+   * (not beside `runTick`/`runPlayers`), each with its own players: a player runs in one call at a time.
    */
   async execute(requests: readonly ExecuteRequest[], options: ExecuteOptions = {}): Promise<RunResult[]> {
-    const { onResult } = options;
+    const { onResult, priority } = options;
     if (onResult !== undefined && typeof onResult !== 'function') throw new KernelError(ErrorCode.invalidRequest, 'execute: onResult must be a function');
+    if (priority !== undefined && typeof priority !== 'boolean') throw new KernelError(ErrorCode.invalidRequest, 'execute: priority must be a boolean');
     const normalised = requests.map((r) => normaliseRequest(r, this.options));
     const seen = new Set<UserId>();
     for (const r of normalised) {
       if (seen.has(r.userId)) throw new KernelError(ErrorCode.invalidRequest, `execute: player ${r.userId} appears twice in one call`);
       seen.add(r.userId);
     }
-    return this.#exclusive(async () => {
-      const byUser = new Map<UserId, RunResult>();
-      // The culprit of a hung worker comes back as `workerFailed`; the host applies its own penalty.
-      const deliver = (r: RunResult): void => {
-        byUser.set(r.userId, r);
-        if (onResult === undefined) return;
-        try {
-          onResult(r);
-        } catch (error) {
-          // The host's callback threw: reported like a throwing listener, and the call goes on (every
-          // result is still returned).
-          this.#bus.emit('listener:error', { event: 'execute:onResult', error });
-        }
-      };
-      const consumer: ResultConsumer = {
-        results: (results) => {
-          for (const r of results) deliver(r);
-        },
-      };
-      const bySlot = new Map<number, RunRequest[]>();
-      for (const r of normalised) {
-        if (this.#suspects.inherited.has(r.userId)) {
-          // The previous process ended while running this player: it does not run again here; the
-          // host sees the penalty message once and applies its own quarantine.
-          deliver(suspectSkipped(r));
-          continue;
-        }
-        const slot = this.#placement.slotOf(r.userId);
-        // Appended in place: copying the list per player made a large execute() quadratic.
-        const list = bySlot.get(slot);
-        if (list === undefined) bySlot.set(slot, [r]);
-        else list.push(r);
+    if (this.#closed) throw new KernelError(ErrorCode.runtimeClosed, 'the runtime is closed');
+    if (this.#busy) throw new KernelError(ErrorCode.tickInProgress, 'a tick is already running on this runtime');
+    for (const id of seen) {
+      if (this.#executing.has(id)) throw new KernelError(ErrorCode.invalidRequest, `execute: player ${id} is already running in another execute() call`);
+    }
+    for (const id of seen) this.#executing.add(id);
+    const run = this.#execute(normalised, onResult, priority === true);
+    this.#calls.add(run);
+    try {
+      return await run;
+    } finally {
+      for (const id of seen) this.#executing.delete(id);
+      this.#calls.delete(run);
+      // After a hung worker, once every call in flight has settled (their results delivered).
+      if (this.#hungThisTick && this.#calls.size === 0) this.#escalate();
+    }
+  }
+
+  async #execute(normalised: readonly RunRequest[], onResult: ExecuteOptions['onResult'], priority: boolean): Promise<RunResult[]> {
+    const byUser = new Map<UserId, RunResult>();
+    // The culprit of a hung worker comes back as `workerFailed`; the host applies its own penalty.
+    const deliver = (r: RunResult): void => {
+      byUser.set(r.userId, r);
+      if (onResult === undefined) return;
+      try {
+        onResult(r);
+      } catch (error) {
+        // The host's callback threw: reported like a throwing listener, and the call goes on (every
+        // result is still returned).
+        this.#bus.emit('listener:error', { event: 'execute:onResult', error });
       }
-      await Promise.all([...bySlot].map(([slot, list]) => this.#dispatcher.submit(slot, list, consumer)));
-      for (const r of byUser.values()) {
-        // Told to the host (a skip or `workerFailed`): its own store takes it from here.
-        if (r.outcome === 'skipped' || r.outcome === 'workerFailed') this.#suspects.remove(r.userId);
+    };
+    const consumer: ResultConsumer = {
+      results: (results) => {
+        for (const r of results) deliver(r);
+      },
+    };
+    const bySlot = new Map<number, RunRequest[]>();
+    for (const r of normalised) {
+      if (this.#suspects.inherited.has(r.userId)) {
+        // The previous process ended while running this player: it does not run again here; the
+        // host sees the penalty message once and applies its own quarantine.
+        deliver(suspectSkipped(r));
+        continue;
       }
-      if (this.#hungThisTick) this.#escalate();
-      return normalised.map((r) => byUser.get(r.userId)!);
-    });
+      const slot = this.#placement.slotOf(r.userId);
+      // Appended in place: copying the list per player made a large execute() quadratic.
+      const list = bySlot.get(slot);
+      if (list === undefined) bySlot.set(slot, [r]);
+      else list.push(r);
+    }
+    await Promise.all([...bySlot].map(([slot, list]) => this.#dispatcher.submit(slot, list, consumer, priority)));
+    for (const r of byUser.values()) {
+      // Told to the host (a skip or `workerFailed`): its own store takes it from here.
+      if (r.outcome === 'skipped' || r.outcome === 'workerFailed') this.#suspects.remove(r.userId);
+    }
+    return normalised.map((r) => byUser.get(r.userId)!);
+  }
+
+  /** A call is running: a tick, or any `execute()` call. */
+  get #running(): boolean {
+    return this.#busy !== null || this.#calls.size > 0;
   }
 
   async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new KernelError(ErrorCode.runtimeClosed, 'the runtime is closed');
-    if (this.#busy) throw new KernelError(ErrorCode.tickInProgress, 'a tick is already running on this runtime');
+    if (this.#running) throw new KernelError(ErrorCode.tickInProgress, 'a tick is already running on this runtime');
     const run = fn();
     this.#busy = run;
     try {
@@ -375,6 +402,7 @@ export class Runtime implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#busy?.catch(() => undefined);
+    await Promise.allSettled([...this.#calls]);
     await this.#observability.close();
     await this.#pool.close();
     if (this.#ownsStorage) await this.storage[Symbol.asyncDispose]();

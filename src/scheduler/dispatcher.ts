@@ -54,6 +54,8 @@ interface Item {
   readonly attempts: number;
   readonly forceModules: boolean;
   readonly call: Call;
+  /** Sent ahead of the slot's other queued players (`submit`'s `priority`). */
+  readonly priority: boolean;
 }
 
 /** A player whose worker failed twice in one tick is not retried again that tick. */
@@ -100,14 +102,26 @@ export class Dispatcher {
 
   /**
    * Queues players on a slot; `consumer` receives their results batch by batch. Resolves once every
-   * player of this call has had its result delivered (every player gets exactly one).
+   * player of this call has had its result delivered (every player gets exactly one). With `priority`
+   * the players go ahead of the slot's queued players that have none (behind earlier priority ones):
+   * the batches already sent to the worker still run first.
    */
-  submit(slot: number, requests: readonly RunRequest[], consumer: ResultConsumer): Promise<void> {
+  submit(slot: number, requests: readonly RunRequest[], consumer: ResultConsumer, priority = false): Promise<void> {
     if (requests.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const call: Call = { consumer, remaining: requests.length, done: resolve };
       const queue = this.#queues[slot]!;
-      for (const request of requests) queue.push({ request, attempts: 0, forceModules: false, call });
+      const items = requests.map((request): Item => ({ request, attempts: 0, forceModules: false, call, priority }));
+      if (priority) {
+        let at = 0;
+        while (at < queue.length && queue[at]!.priority) at++;
+        // Without spreading the items into one call: a call may hold many players.
+        const rest = queue.splice(at);
+        for (const item of items) queue.push(item);
+        for (const item of rest) queue.push(item);
+      } else {
+        for (const item of items) queue.push(item);
+      }
       this.#pending += requests.length;
       this.#pump(slot);
     });

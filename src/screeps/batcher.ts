@@ -78,24 +78,43 @@ export class Batcher<Item, Result> {
 }
 
 /**
- * The players' ticks, run together through `runtime.execute()` (which runs one call at a time). Each
- * player's promise resolves as soon as its own result is back (`onResult`), so the runner saves it while
- * the rest of the batch runs; players this batcher has not run before go first, so a new player's first
- * tick does not wait for the warm players of its batch.
+ * The players' ticks, run together through `runtime.execute()`. Each player's promise resolves as soon
+ * as its own result is back (`onResult`), so the runner saves it while the rest of the batch runs. A
+ * player this batcher has not run before (a new player, or every player of the runner's first tick)
+ * does not wait for the batch in flight: its tick is an `execute()` call of its own, at once, with
+ * `priority`, so its worker takes it before the players of the batches it has not started yet.
  */
 export class ExecuteBatcher extends Batcher<ExecuteRequest, RunResult> {
+  readonly #runtime: Runtime;
+  readonly #ran = new Set<string>();
+  /** Players whose own first call is running: a second request of theirs waits for it (one call per player at a time). */
+  readonly #first = new Map<string, Promise<unknown>>();
+
   constructor(runtime: Runtime) {
-    const ran = new Set<string>();
     super(
       async (requests, settle) => {
         const index = new Map(requests.map((r, i) => [r.userId, i]));
-        const ordered = [...requests.filter((r) => !ran.has(r.userId)), ...requests.filter((r) => ran.has(r.userId))];
-        for (const r of requests) ran.add(r.userId);
-        const results = await runtime.execute(ordered, { onResult: (result) => settle(index.get(result.userId)!, result) });
+        const results = await runtime.execute(requests, { onResult: (result) => settle(index.get(result.userId)!, result) });
         const byUser = new Map<string, RunResult>(results.map((r) => [r.userId, r]));
         return requests.map((r) => byUser.get(r.userId)!);
       },
       (request) => request.userId,
     );
+    this.#runtime = runtime;
+  }
+
+  override run(request: ExecuteRequest): Promise<RunResult> {
+    const id = request.userId;
+    const first = this.#first.get(id);
+    if (first !== undefined) return first.then(() => undefined, () => undefined).then(() => this.run(request));
+    if (this.#ran.has(id)) return super.run(request);
+    this.#ran.add(id);
+    const run = this.#runtime.execute([request], { priority: true }).then((results) => results[0]!);
+    this.#first.set(id, run);
+    const forget = (): void => {
+      this.#first.delete(id);
+    };
+    void run.then(forget, forget);
+    return run;
   }
 }

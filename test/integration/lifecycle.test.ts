@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseUserId } from '../../src/index.js';
+import { KernelError, parseUserId, type RunResult } from '../../src/index.js';
 import { collectTelemetry, COUNTER, nextEvent, testRuntime } from '../helpers/runtime.js';
 
 describe('isolate lifecycle', () => {
@@ -200,6 +200,45 @@ describe('isolate lifecycle', () => {
     assert.ok(resolvedAt - seen[0]!.at > 200, `quick delivered ${Math.round(resolvedAt - seen[0]!.at)} ms before the call resolved`);
     assert.ok(resolvedAt >= seen[1]!.at);
     assert.deepEqual(results.map((r) => [r.userId, r.outcome]), [['quick', 'ok'], ['slow', 'ok']]);
+  });
+
+  it('runs execute() calls side by side (a priority call ahead of queued players), one call per player, never beside runTick', async () => {
+    // One worker, one player per task, one task sent at a time: the first call's slow player holds the
+    // worker for 300 ms of its 500 ms tick while its second player waits in the main thread's queue.
+    const { runtime } = await testRuntime({ poolSize: 1, batchSize: 1, batchesInFlightPerWorker: 1 });
+    await using _ = runtime;
+    const spin = (ms: number) => `module.exports.loop = () => { const t = Date.now(); while (Date.now() - t < ${ms}); };`;
+    const order: string[] = [];
+    const onResult = (r: RunResult) => order.push(r.userId);
+    const first = runtime.execute(
+      [
+        { userId: 'slow', gameTime: 1, code: { modules: { main: spin(300) } } },
+        { userId: 'queued', gameTime: 1, code: { modules: { main: spin(0) } } },
+      ],
+      { onResult },
+    );
+    const urgent = runtime.execute([{ userId: 'urgent', gameTime: 1, code: { modules: { main: spin(0) } } }], { onResult, priority: true });
+    const invalid = (message: RegExp) => (e: unknown) => e instanceof KernelError && e.code === 'KERNEL_INVALID_REQUEST' && message.test(e.message);
+    await assert.rejects(runtime.execute([{ userId: 'slow', gameTime: 1, code: { modules: { main: spin(0) } } }]), invalid(/player slow is already running in another execute\(\) call/));
+    await assert.rejects(runtime.execute([{ userId: 'x', gameTime: 1, code: { modules: {} } }], { priority: 'yes' as never }), invalid(/priority must be a boolean/));
+    await assert.rejects(runtime.runTick(1), (e: unknown) => e instanceof KernelError && e.code === 'KERNEL_TICK_IN_PROGRESS');
+    const [firstResults, urgentResults] = await Promise.all([first, urgent]);
+    assert.deepEqual(order, ['slow', 'urgent', 'queued']);
+    assert.deepEqual(firstResults.map((r) => [r.userId, r.outcome]), [['slow', 'ok'], ['queued', 'ok']]);
+    assert.deepEqual(urgentResults.map((r) => [r.userId, r.outcome]), [['urgent', 'ok']]);
+    // Both settled: the player may run again, and so may a tick.
+    assert.equal((await runtime.execute([{ userId: 'slow', gameTime: 2, code: { modules: { main: spin(0) } } }]))[0]?.outcome, 'ok');
+    await runtime.runTick(3);
+  });
+
+  it('closes after the execute() calls in flight have settled', async () => {
+    const { runtime } = await testRuntime({ poolSize: 1 });
+    const spin = `module.exports.loop = () => { const t = Date.now(); while (Date.now() - t < 200); };`;
+    const calls = [runtime.execute([{ userId: 'a', gameTime: 1, code: { modules: { main: spin } } }]), runtime.execute([{ userId: 'b', gameTime: 1, code: { modules: { main: spin } } }])];
+    await runtime.close();
+    const results = await Promise.all(calls);
+    assert.deepEqual(results.map((r) => [r[0]?.userId, r[0]?.outcome]), [['a', 'ok'], ['b', 'ok']]);
+    await assert.rejects(runtime.execute([{ userId: 'c', gameTime: 1, code: { modules: { main: spin } } }]), (e: unknown) => e instanceof KernelError && e.code === 'KERNEL_RUNTIME_CLOSED');
   });
 
   it('reports a throwing onResult as listener:error and still returns every result', async () => {

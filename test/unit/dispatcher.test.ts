@@ -130,6 +130,27 @@ describe('Dispatcher', () => {
     assert.equal(batches.length, 2, 'the batch hook sees every batch once');
   });
 
+  it("sends a priority call's players before the queued players of other calls, after the batches already sent", async () => {
+    const runner = new FakeRunner();
+    const { d } = dispatcher(runner, { batchSize: 1 });
+    const normal = recorder();
+    const urgent = recorder();
+    const later = recorder();
+    const done = [d.submit(0, [request('a1'), request('a2'), request('a3')], normal.consumer)];
+    await sent(runner);
+    done.push(d.submit(0, [request('p1')], urgent.consumer, true), d.submit(0, [request('p2')], later.consumer, true));
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await sent(runner);
+      order.push(...runner.sent[0]!.task.players.map((p) => p.userId));
+      runner.answer();
+    }
+    await Promise.all(done);
+    assert.deepEqual(order, ['a1', 'p1', 'p2', 'a2', 'a3'], 'a1 was already sent; p1 and p2 keep their own order');
+    assert.deepEqual(urgent.results.map((r) => r.userId), ['p1']);
+    assert.deepEqual(normal.results.map((r) => r.userId), ['a1', 'a2', 'a3']);
+  });
+
   it('sends the code bundle once per worker and re-sends it when the worker says it lacks it', async () => {
     const runner = new FakeRunner();
     const { d } = dispatcher(runner);
