@@ -46,6 +46,25 @@ describe('faults injected mid-tick (in-memory store)', () => {
     assert.deepEqual(v.othersLastTick, Array(10).fill(3));
   });
 
+  it('a worker hung under two execute() calls at once: both calls get every result, the hang escalates once, after both settled', async () => {
+    const child = await runFixture('execute-hang', [], 60_000);
+    assert.equal(child.killed, false, `deadline hit; stderr: ${child.stderr}`);
+    assert.equal(child.code, 0, child.stderr);
+    const v = lastJson<{ events: string[]; outcomes: Record<string, string>; memory: Record<string, string | null>; abandoned: number }>(child.stdout);
+    assert.deepEqual(v.outcomes, { a0: 'ok', blocker: 'workerFailed', a1: 'ok', b0: 'ok', b1: 'ok' });
+    for (const id of ['a0', 'a1', 'b0', 'b1']) assert.equal(v.memory[id], '{"n":1}', `${id} has its output`);
+    assert.equal(v.abandoned, 1);
+    assert.deepEqual(v.events.filter((e) => e.startsWith('hung:')), ['hung:blocker']);
+    const fatal = v.events.indexOf('fatal');
+    assert.equal(v.events.filter((e) => e === 'fatal').length, 1, v.events.join(' '));
+    // Escalated once every call had all its results, and no sooner than the first call settled.
+    const results = v.events.filter((e) => /^[AB]:/.test(e));
+    assert.equal(results.length, 5);
+    for (const r of results) assert.ok(v.events.indexOf(r) < fatal, `${r} before the escalation: ${v.events.join(' ')}`);
+    const settled = ['A settled', 'B settled'].map((e) => v.events.indexOf(e)).sort((x, y) => x - y);
+    assert.ok(settled[0]! < fatal, `one call settled before the escalation: ${v.events.join(' ')}`);
+  });
+
   it('the runner killed mid-tick and restarted on the persisted state: 0 ticks lost, 0 applied twice, the uncommitted reported', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-crash-'));
     const journal = join(dir, 'journal.jsonl');
