@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { ServerWorld } from '../src/screeps/world/server-world.js';
 import { GROUPS, classifyPerfScript } from './perf-profile.js';
 import { KERNEL_RUNNER_THREADS } from './real-world-plan.js';
-import { freeRooms, onePid, PRE_PLACED } from './scenarios/real-world.js';
+import { benchBots, freeRooms, onePid, PRE_PLACED } from './scenarios/real-world.js';
 import { procCpu } from './server-procs.js';
 
 /** A reason to stop, told in one line (the world, if started, is closed first). */
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   console.log(`Starting the world: ${players} simplebots, the kernel's driver module (${cores} workers, ${KERNEL_RUNNER_THREADS} players in flight)...`);
   const world = await ServerWorld.start({
     runner: 'kernel',
-    extraBots: rooms.slice(0, players - PRE_PLACED).map((room, i) => ({ username: `Bench${i}`, room })),
+    extraBots: benchBots(rooms, players - PRE_PLACED),
     processors: cores,
     runnerEnv: {
       KERNEL_POOL_SIZE: String(cores),

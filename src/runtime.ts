@@ -296,8 +296,7 @@ export class Runtime implements AsyncDisposable {
       if (seen.has(r.userId)) throw new KernelError(ErrorCode.invalidRequest, `execute: player ${r.userId} appears twice in one call`);
       seen.add(r.userId);
     }
-    if (this.#closed) throw new KernelError(ErrorCode.runtimeClosed, 'the runtime is closed');
-    if (this.#busy) throw new KernelError(ErrorCode.tickInProgress, 'a tick is already running on this runtime');
+    this.#mayStart(this.#busy !== null);
     for (const id of seen) {
       if (this.#executing.has(id)) throw new KernelError(ErrorCode.invalidRequest, `execute: player ${id} is already running in another execute() call`);
     }
@@ -360,9 +359,14 @@ export class Runtime implements AsyncDisposable {
     return this.#busy !== null || this.#calls.size > 0;
   }
 
-  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  /** Throws if a call cannot start: the runtime is closed, or `blocked` (a call it may not run beside is running). */
+  #mayStart(blocked: boolean): void {
     if (this.#closed) throw new KernelError(ErrorCode.runtimeClosed, 'the runtime is closed');
-    if (this.#running) throw new KernelError(ErrorCode.tickInProgress, 'a tick is already running on this runtime');
+    if (blocked) throw new KernelError(ErrorCode.tickInProgress, 'a tick is already running on this runtime');
+  }
+
+  async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.#mayStart(this.#running);
     const run = fn();
     this.#busy = run;
     try {

@@ -36,6 +36,11 @@ interface ProbeTotals {
   readonly firstRunMs: Record<string, number>;
 }
 
+/** The simplebots placed beside the pre-placed ones, in the first free rooms, at fixed names (the same world on both sides and in `profile-runner`). */
+export function benchBots(rooms: readonly string[], count: number): { username: string; room: string }[] {
+  return rooms.slice(0, count).map((room, i) => ({ username: `Bench${i}`, room }));
+}
+
 /** Rooms with a controller nobody owns in the launcher's world, sorted (the same on both sides). */
 export function freeRooms(): string[] {
   const db = JSON.parse(readFileSync(serverPaths().launcherDb, 'utf8')) as { collections: { name: string; data: { type?: string; user?: string; room?: string }[] }[] };
@@ -93,7 +98,7 @@ export default async function run(params: ScenarioParams): Promise<ScenarioResul
   const probeFile = join(tmpdir(), `real-world-probe-${process.pid}.json`);
   const world = await ServerWorld.start({
     runner: side,
-    extraBots: rooms.slice(0, extra).map((room, i) => ({ username: `Bench${i}`, room })),
+    extraBots: benchBots(rooms, extra),
     processors: params.poolSize,
     runnerEnv: {
       KERNEL_POOL_SIZE: String(params.poolSize),

@@ -33,12 +33,8 @@ export function officialDriver(): OfficialDriver {
   return require('@screeps/driver') as OfficialDriver;
 }
 
-/** Loaded once: `require` resolves its path again on every call (seen per player-tick in the runner's profile). */
-let common: { storage: CommonStorage } | null = null;
-
 export function commonStorage(): CommonStorage {
-  common ??= require('@screeps/common') as { storage: CommonStorage };
-  return common.storage;
+  return commonModule().storage;
 }
 
 /** What `data.js` returns (the fields read on the host side; the isolate gets all of it). */
@@ -100,9 +96,14 @@ export function resolveFromHere(request: string): string {
 
 export const driverDir = (): string => dirname(require.resolve('@screeps/driver/package.json'));
 
-/** `@screeps/common` as a whole (storage client, config, game time), for the world harness's admin process. */
-export function commonModule(): { storage: CommonStorage; configManager: { config: { common: { constants: Record<string, unknown> } } }; getGametime(): Promise<number> } {
-  return require('@screeps/common');
+type CommonModule = { storage: CommonStorage; configManager: { config: { common: { constants: Record<string, unknown> } } }; getGametime(): Promise<number> };
+/** Loaded once: `require` resolves its path again on every call (seen per player-tick in the runner's profile). */
+let common: CommonModule | null = null;
+
+/** `@screeps/common` as a whole (storage client, config, game time), for the driver module and the world harness's admin process. */
+export function commonModule(): CommonModule {
+  common ??= require('@screeps/common') as CommonModule;
+  return common;
 }
 
 /** Paths of the official server's parts, for starting its processes. */
