@@ -50,6 +50,12 @@ function isPlayerScript(script: string): boolean {
 
 const GC = /Scavenge|MarkCompact|CollectGarbage|MinorGC|ConcurrentMarking|Sweeper|MarkingBarrier/;
 
+/** Category names shared by the runner and the trivial profiles (and their tests). */
+export const TIMER_THREAD = "isolated-vm's timer thread (one timer per timed call)";
+export const PER_TICK_OBJECTS = 'kernel runtime in the isolate: per-tick RawMemory, console, InterShardMemory';
+export const ISOLATE_CALL = 'isolated-vm call: enter, copy arguments and result, arm the timeout';
+export const ISOLATE_HANDLE = 'isolate handle calls after each tick (heap statistics, clock)';
+
 function workerCategory(frames: readonly string[]): string {
   const text = frames.join('\n');
   if (GC.test(text)) return 'garbage collection in the thread (isolates and worker)';
@@ -57,9 +63,18 @@ function workerCategory(frames: readonly string[]): string {
   if (scripts.some(isPlayerScript)) return "the bot's code (with the game API it calls)";
   if (text.includes('makeGameObject') || text.includes(`exports.init ${GAME_SCRIPT}`)) return 'engine: building Game';
   if (scripts.includes(GAME_SCRIPT)) return 'engine: other (game bundle)';
-  if (scripts.includes(RUNTIME_SCRIPT)) return text.includes('JsonParse') ? "kernel runtime in the isolate: parsing runtimeData" : 'kernel runtime in the isolate: other';
+  if (scripts.includes(RUNTIME_SCRIPT)) {
+    if (text.includes('JsonParse')) return 'kernel runtime in the isolate: parsing runtimeData';
+    // `Object.create(null, descriptors)` of the three per-tick objects (F14).
+    if (/ObjectCreate|DefineProperties/.test(text)) return PER_TICK_OBJECTS;
+    return 'kernel runtime in the isolate: other';
+  }
+  if (/ivm::.*IsolateHandle&/.test(text)) return ISOLATE_HANDLE;
+  if (text.includes('ivm::')) return ISOLATE_CALL;
   if (scripts.length > 0) return 'worker host side (sandbox, Piscina, messages)';
-  return 'other native (thread switches, page faults, isolate calls)';
+  if (/exc_page_fault/.test(text)) return 'page faults (fresh pages)';
+  if (/\bschedule\b|futex/.test(text)) return 'thread switches and waits';
+  return 'other native';
 }
 
 /** The main thread's work goes to the module of its innermost JIT frame. */
@@ -93,27 +108,55 @@ function platformCategory(frames: readonly string[]): string {
   return 'other';
 }
 
-/** Samples of `perf script -F comm,tid,ip,sym` output, by thread group and category. */
-export function classifyPerfScript(text: string): Profile {
-  const counts = new Map<string, Category>();
-  const byGroup: Record<ThreadGroup, number> = { 'worker threads': 0, 'main thread': 0, "V8's platform threads": 0, 'other threads': 0 };
-  let samples = 0;
+interface Sample {
+  readonly comm: string;
+  readonly tid: string;
+  readonly frames: readonly string[];
+}
+
+function parseSamples(text: string): Sample[] {
+  const out: Sample[] = [];
   for (const block of text.split(/\n\s*\n/)) {
     const lines = block.split('\n').filter((l) => l.trim() !== '');
     const header = lines[0];
     if (header === undefined || /^\s/.test(header)) continue;
-    const m = /^(.*?)\s+\d+\s*$/.exec(header);
+    const m = /^(.*?)\s+(\d+)\s*$/.exec(header);
     if (m === null) continue;
-    const group = groupOf(m[1]!.trim());
-    const frames = lines.slice(1).map((l) => l.trim());
+    out.push({ comm: m[1]!.trim(), tid: m[2]!, frames: lines.slice(1).map((l) => l.trim()) });
+  }
+  return out;
+}
+
+/** A sample that shows the thread runs Node (its event loop or JavaScript): a Node worker, not a thread it started. */
+function showsNode(frames: readonly string[]): boolean {
+  return frames.some((f) => f.includes('node::') || f.startsWith('uv_') || scriptOf(f) !== null);
+}
+
+/** Samples of `perf script -F comm,tid,ip,sym` output, by thread group and category. */
+export function classifyPerfScript(text: string): Profile {
+  const all = parseSamples(text);
+  // Threads a worker starts inherit its name: those never seen running Node are isolated-vm's timer
+  // threads (a Node worker's samples with a broken stack stay with their thread).
+  const nodeThreads = new Set(all.filter((s) => groupOf(s.comm) === 'worker threads' && showsNode(s.frames)).map((s) => s.tid));
+  const counts = new Map<string, Category>();
+  const byGroup: Record<ThreadGroup, number> = { 'worker threads': 0, 'main thread': 0, "V8's platform threads": 0, 'other threads': 0 };
+  for (const { comm, tid, frames } of all) {
+    const group = groupOf(comm);
     const name =
-      group === 'worker threads' ? workerCategory(frames) : group === 'main thread' ? mainCategory(frames) : group === "V8's platform threads" ? platformCategory(frames) : 'all';
+      group === 'worker threads'
+        ? nodeThreads.has(tid)
+          ? workerCategory(frames)
+          : TIMER_THREAD
+        : group === 'main thread'
+          ? mainCategory(frames)
+          : group === "V8's platform threads"
+            ? platformCategory(frames)
+            : 'all';
     const key = `${group}\u0000${name}`;
     const c = counts.get(key);
     counts.set(key, { group, name, samples: (c?.samples ?? 0) + 1 });
     byGroup[group]++;
-    samples++;
   }
   const categories = [...counts.values()].sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group) || b.samples - a.samples);
-  return { samples, byGroup, categories };
+  return { samples: all.length, byGroup, categories };
 }

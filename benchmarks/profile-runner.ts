@@ -6,13 +6,12 @@
  * `kernel.perf_event_paranoid` low enough for the user), and prints the runner's samples by thread and by
  * category (`perf-profile.ts`), with each category's share of the runner's CPU per player-tick.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ServerWorld } from '../src/screeps/world/server-world.js';
-import { GROUPS, classifyPerfScript } from './perf-profile.js';
+import { perfUnavailable, printProfile, recordProfile } from './perf-record.js';
 import { KERNEL_RUNNER_THREADS } from './real-world-plan.js';
 import { benchBots, freeRooms, onePid, PRE_PLACED } from './scenarios/real-world.js';
 import { procCpu } from './server-procs.js';
@@ -36,14 +35,12 @@ async function main(): Promise<void> {
   const players = positive('players', values.players, 30);
   const warmup = positive('warmup', values.warmup, 40);
   const seconds = positive('seconds', values.seconds, 20);
-  if (process.platform !== 'linux') fail('needs Linux (perf and /proc)');
-  if (spawnSync('perf', ['--version']).status !== 0) fail('needs Linux perf on the PATH (Debian: apt-get install linux-perf)');
+  const unavailable = perfUnavailable();
+  if (unavailable !== null) fail(unavailable);
   const rooms = freeRooms();
   if (players < PRE_PLACED || players - PRE_PLACED > rooms.length) fail(`--players must be between ${PRE_PLACED} and ${PRE_PLACED + rooms.length}`);
 
   const cores = availableParallelism();
-  const dir = mkdtempSync(join(tmpdir(), 'profile-runner-'));
-  const data = join(dir, 'perf.data');
   console.log(`Starting the world: ${players} simplebots, the kernel's driver module (${cores} workers, ${KERNEL_RUNNER_THREADS} players in flight)...`);
   const world = await ServerWorld.start({
     runner: 'kernel',
@@ -62,29 +59,16 @@ async function main(): Promise<void> {
     await world.waitTicks(t0, warmup, undefined, 10);
     console.log(`Warmed up ${warmup} ticks; recording the runner (pid ${runner}) for ${seconds} s...`);
     const a = { time: await world.gameTime(), cpu: procCpu(runner).totalMs };
-    const record = spawnSync('perf', ['record', '-F', '999', '-g', '-p', String(runner), '-o', data, '--', 'sleep', String(seconds)], { encoding: 'utf8' });
-    if (record.status !== 0) fail(`perf record failed: ${record.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    const profile = await recordProfile(runner, seconds).catch((e: Error) => fail(e.message));
     const b = { time: await world.gameTime(), cpu: procCpu(runner).totalMs };
-    const script = spawnSync('perf', ['script', '-i', data, '-F', 'comm,tid,ip,sym'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-    if (script.status !== 0) fail(`perf script failed: ${script.stderr.trim().split('\n').slice(-3).join(' ')}`);
-    const profile = classifyPerfScript(script.stdout);
     if (profile.samples === 0) fail('perf recorded no samples of the runner');
 
     const playerTicks = (b.time - a.time) * players;
     const cpuPerPlayerTick = (b.cpu - a.cpu) / Math.max(1, playerTicks);
-    const ms = (samples: number): string => ((samples / profile.samples) * cpuPerPlayerTick).toFixed(3);
-    const pct = (samples: number): string => `${((100 * samples) / profile.samples).toFixed(1)} %`;
     console.log(`\n${b.time - a.time} ticks, ${playerTicks} player-ticks, runner CPU ${cpuPerPlayerTick.toFixed(2)} ms per player-tick (/proc), ${profile.samples} samples\n`);
-    console.log(`${'category'.padEnd(72)} ${'samples'.padStart(8)} ${'ms/pt'.padStart(7)}`);
-    for (const group of GROUPS) {
-      const total = profile.byGroup[group];
-      if (total === 0) continue;
-      console.log(`${group.padEnd(72)} ${pct(total).padStart(8)} ${ms(total).padStart(7)}`);
-      for (const c of profile.categories.filter((x) => x.group === group)) console.log(`  ${c.name.padEnd(70)} ${pct(c.samples).padStart(8)} ${ms(c.samples).padStart(7)}`);
-    }
+    printProfile(profile, cpuPerPlayerTick, 'ms/pt', 3);
   } finally {
     await world.close();
-    rmSync(dir, { recursive: true, force: true });
     // The JIT symbol map `--perf-basic-prof` wrote for the runner.
     if (runner !== undefined) rmSync(join(tmpdir(), `perf-${runner}.map`), { force: true });
   }

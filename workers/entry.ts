@@ -5,7 +5,11 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import type { BatchResult, BatchTask, ShutdownTask, WorkerConfig } from '../src/shared/protocol.js';
+import { setThreadTimerSlack, WORKER_TIMER_SLACK_NS } from './sandbox/thread-cpu.js';
 import { WorkerSandboxes } from './sandbox/worker-sandboxes.js';
+
+// Before the first isolate, so isolated-vm's timer thread (started from this thread) inherits it.
+setThreadTimerSlack(WORKER_TIMER_SLACK_NS);
 
 const sandboxes = new WorkerSandboxes(workerData as WorkerConfig);
 

@@ -5,8 +5,10 @@
  * a global (which survives a timeout) how often its trap ran, and saves the count on the next tick.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ConsoleCommand } from '../../src/index.js';
+import { WORKER_TIMER_SLACK_NS } from '../../workers/sandbox/thread-cpu.js';
 import { loop, sharedRuntime, ticks, tickOnce } from '../helpers/parity.js';
 
 const command = (id: string, expression: string): ConsoleCommand => ({ id, expression, hidden: false });
@@ -62,5 +64,23 @@ describe('one deadline per player per tick (issue 13)', () => {
     assert.ok(match, JSON.stringify(r.errors));
     assert.ok(Number(match[1]) <= 50, `the command was given ${match[1]} ms`);
     assert.deepEqual(r.output?.consumedCommands, ['spin']);
+  });
+});
+
+describe('timer slack of the worker threads (Linux)', { skip: process.platform !== 'linux' && 'Linux only' }, () => {
+  const runtime = sharedRuntime();
+
+  it('every worker thread, and isolated-vm timer thread started from one, has 1 ms of timer slack', async () => {
+    const r = await tickOnce(runtime(), loop(`for (;;) {}`), { cpu: { tickLimit: 20 } });
+    assert.equal(r.outcome, 'timedOut');
+    // Node names its worker threads `WorkerThread`; threads they start (isolated-vm's timer thread)
+    // inherit the name as they inherit the slack. Other threads keep the default (50 µs).
+    const slacks = readdirSync('/proc/self/task')
+      .filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread')
+      .map((tid) => Number(readFileSync(`/proc/${tid}/timerslack_ns`, 'utf8')));
+    assert.ok(slacks.length >= 1, 'the pool has worker threads');
+    assert.deepEqual(slacks, slacks.map(() => WORKER_TIMER_SLACK_NS));
+    assert.equal(WORKER_TIMER_SLACK_NS, 1_000_000);
+    assert.notEqual(Number(readFileSync(`/proc/${process.pid}/timerslack_ns`, 'utf8')), WORKER_TIMER_SLACK_NS, 'the main thread is left alone');
   });
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyPerfScript, scriptOf } from '../../benchmarks/perf-profile.js';
+import { classifyPerfScript, ISOLATE_CALL, ISOLATE_HANDLE, PER_TICK_OBJECTS, scriptOf, TIMER_THREAD } from '../../benchmarks/perf-profile.js';
 
 /** One sample of `perf script -F comm,tid,ip,sym`: the header, then the frames, innermost first. */
-const sample = (comm: string, ...frames: string[]): string => [`${comm} 4242 `, ...frames.map((f, i) => `\t    7f00000${i}abc ${f}`)].join('\n');
+const sample = (comm: string, ...frames: string[]): string => sampleOf(comm, '4242', ...frames);
+const sampleOf = (comm: string, tid: string, ...frames: string[]): string => [`${comm} ${tid} `, ...frames.map((f, i) => `\t    7f00000${i}abc ${f}`)].join('\n');
 
 const count = (text: string, name: string): number => classifyPerfScript(text).categories.find((c) => c.name === name)?.samples ?? 0;
 
@@ -47,5 +48,23 @@ describe('runner profile categories (perf script)', () => {
     assert.equal(count(text, 'garbage collection'), 1);
     const profile = classifyPerfScript(text);
     assert.deepEqual([profile.byGroup['main thread'], profile.byGroup["V8's platform threads"]], [3, 2]);
+  });
+
+  it('tells the kernel cost of a trivial tick apart: per-tick objects, the isolate call, heap statistics, and the timer thread by its thread', () => {
+    const objects = sampleOf('WorkerThread', '11', 'v8::internal::JSReceiver::DefineProperties', 'Builtins_ObjectCreate', 'JS:^ <runtime>:251:12', 'JS:^tick <runtime>:856:18', 'node::worker::Worker::Run');
+    const call = sampleOf('WorkerThread', '11', 'v8::Context::Enter', 'ivm::ApplyRunner::Phase2', "JS:*'run file:///app/dist/workers/sandbox/player-sandbox.js:164:8", 'node::worker::Worker::Run');
+    const heap = sampleOf('WorkerThread', '11', 'v8::Isolate::GetHeapStatistics', 'ivm::detail::CallbackMaker<v8::Local<v8::Value> (*)(ivm::IsolateHandle&)>', "JS:*'run file:///app/dist/workers/sandbox/player-sandbox.js:164:8");
+    const other = sampleOf('WorkerThread', '11', 'Builtins_LoadIC', 'JS:^tick <runtime>:856:18');
+    // Thread 12 (same name) never shows Node: a thread the worker started. Thread 11's broken stack stays with it.
+    const timer = sampleOf('WorkerThread', '12', 'clock_nanosleep@GLIBC_2.2.5', '[unknown]');
+    const broken = sampleOf('WorkerThread', '11', '_int_malloc', '[unknown]');
+    const text = [objects, call, heap, other, timer, broken].join('\n\n');
+    assert.equal(count(text, PER_TICK_OBJECTS), 1);
+    assert.equal(count(text, ISOLATE_CALL), 1);
+    assert.equal(count(text, ISOLATE_HANDLE), 1);
+    assert.equal(count(text, 'kernel runtime in the isolate: other'), 1);
+    assert.equal(count(text, TIMER_THREAD), 1);
+    assert.equal(count(text, 'other native'), 1);
+    assert.equal(classifyPerfScript(text).byGroup['worker threads'], 6);
   });
 });

@@ -1,16 +1,48 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 
-type Native = { threadCpuNs(): number };
+type Native = { threadCpuNs(): number; setTimerSlackNs?(ns: number): boolean };
 
-/** The small addon in `native/thread-cpu`, built by `npm ci` (the package's install script). */
+let native: Native | null | undefined;
+
+/** The small addon in `native/thread-cpu`, built by `npm ci` (the package's install script); loaded once per thread. */
 function loadNative(): Native | null {
+  if (native !== undefined) return native;
   try {
     const require = createRequire(import.meta.url);
-    const native = require(new URL('../../../native/thread-cpu/build/Release/thread_cpu.node', import.meta.url).pathname) as Native;
-    return typeof native.threadCpuNs() === 'number' ? native : null;
+    const loaded = require(new URL('../../../native/thread-cpu/build/Release/thread_cpu.node', import.meta.url).pathname) as Native;
+    native = typeof loaded.threadCpuNs() === 'number' ? loaded : null;
   } catch {
-    return null;
+    native = null;
+  }
+  return native;
+}
+
+/**
+ * The worker threads' timer slack: a timeout can fire up to 1 ms late, against one wake-up of
+ * isolated-vm's timer thread per player-tick with Linux's default 50 µs (see `setThreadTimerSlack`).
+ */
+export const WORKER_TIMER_SLACK_NS = 1_000_000;
+
+/**
+ * Sets the calling thread's timer slack (Linux: how late the kernel may wake the thread's timed sleeps,
+ * to batch wake-ups), inherited by the threads it starts later. Through the addon (`prctl`), else
+ * through `/proc/<tid>/timerslack_ns`. Returns false where neither works (other systems): nothing changes.
+ *
+ * Why the worker threads set it: every isolated-vm call with a timeout queues a timer on isolated-vm's
+ * timer thread, which the calling thread starts, and that thread sleeps until each timer's deadline even
+ * after the call returned and cancelled it. With one call per player-tick that is one wake-up per
+ * player-tick; a slack of a millisecond lets one wake-up reap all the deadlines of that millisecond.
+ */
+export function setThreadTimerSlack(ns: number): boolean {
+  if (process.platform !== 'linux') return false;
+  if (loadNative()?.setTimerSlackNs?.(ns) === true) return true;
+  try {
+    const tid = fs.readlinkSync('/proc/thread-self').split('/').pop();
+    fs.writeFileSync(`/proc/${tid}/timerslack_ns`, String(Math.round(ns)));
+    return true;
+  } catch {
+    return false;
   }
 }
 
