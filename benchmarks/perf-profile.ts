@@ -52,7 +52,7 @@ const GC = /Scavenge|MarkCompact|CollectGarbage|MinorGC|ConcurrentMarking|Sweepe
 
 /** Category names shared by the runner and the trivial profiles (and their tests). */
 export const TIMER_THREAD = "isolated-vm's timer thread (one timer per timed call)";
-export const PER_TICK_OBJECTS = 'kernel runtime in the isolate: per-tick RawMemory, console, InterShardMemory';
+export const PER_TICK_OBJECTS = 'kernel runtime in the isolate: new RawMemory, console, InterShardMemory';
 export const ISOLATE_CALL = 'isolated-vm call: enter, copy arguments and result, arm the timeout';
 export const ISOLATE_HANDLE = 'isolate handle calls after each tick (heap statistics, clock)';
 

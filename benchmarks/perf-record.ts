@@ -8,6 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GROUPS, classifyPerfScript, type Profile } from './perf-profile.js';
 
+/** A `--name` option that must be a positive whole number (`fallback` when absent); a RangeError otherwise. */
+export function positiveOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} takes a positive whole number, got "${value}"`);
+  return n;
+}
+
 /** Why `perf` cannot be used here, or null when it can. */
 export function perfUnavailable(): string | null {
   if (process.platform !== 'linux') return 'needs Linux (perf and /proc)';
@@ -44,11 +52,11 @@ function lastLines(text: string): string {
 export function printProfile(profile: Profile, perPlayerTick: number, unit: string, digits: number): void {
   const share = (samples: number): string => ((samples / profile.samples) * perPlayerTick).toFixed(digits);
   const pct = (samples: number): string => `${((100 * samples) / profile.samples).toFixed(1)} %`;
-  console.log(`${'category'.padEnd(72)} ${'samples'.padStart(8)} ${unit.padStart(7)}`);
+  console.log(`${'category'.padEnd(76)} ${'samples'.padStart(8)} ${unit.padStart(7)}`);
   for (const group of GROUPS) {
     const total = profile.byGroup[group];
     if (total === 0) continue;
-    console.log(`${group.padEnd(72)} ${pct(total).padStart(8)} ${share(total).padStart(7)}`);
-    for (const c of profile.categories.filter((x) => x.group === group)) console.log(`  ${c.name.padEnd(70)} ${pct(c.samples).padStart(8)} ${share(c.samples).padStart(7)}`);
+    console.log(`${group.padEnd(76)} ${pct(total).padStart(8)} ${share(total).padStart(7)}`);
+    for (const c of profile.categories.filter((x) => x.group === group)) console.log(`  ${c.name.padEnd(74)} ${pct(c.samples).padStart(8)} ${share(c.samples).padStart(7)}`);
   }
 }

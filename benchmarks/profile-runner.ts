@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ServerWorld } from '../src/screeps/world/server-world.js';
-import { perfUnavailable, printProfile, recordProfile } from './perf-record.js';
+import { perfUnavailable, positiveOption, printProfile, recordProfile } from './perf-record.js';
 import { KERNEL_RUNNER_THREADS } from './real-world-plan.js';
 import { benchBots, freeRooms, onePid, PRE_PLACED } from './scenarios/real-world.js';
 import { procCpu } from './server-procs.js';
@@ -23,18 +23,11 @@ function fail(message: string): never {
   throw new Stop(message);
 }
 
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) fail(`--${name} takes a positive whole number, got "${value}"`);
-  return n;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { players: { type: 'string' }, warmup: { type: 'string' }, seconds: { type: 'string' } } });
-  const players = positive('players', values.players, 30);
-  const warmup = positive('warmup', values.warmup, 40);
-  const seconds = positive('seconds', values.seconds, 20);
+  const players = positiveOption('players', values.players, 30);
+  const warmup = positiveOption('warmup', values.warmup, 40);
+  const seconds = positiveOption('seconds', values.seconds, 20);
   const unavailable = perfUnavailable();
   if (unavailable !== null) fail(unavailable);
   const rooms = freeRooms();
@@ -77,7 +70,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  if (!(error instanceof Stop)) throw error;
+  if (!(error instanceof Stop || error instanceof RangeError)) throw error;
   console.error(`profile-runner: ${error.message}`);
   process.exitCode = 2;
 }

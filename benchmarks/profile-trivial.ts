@@ -13,20 +13,13 @@ import { parseArgs } from 'node:util';
 import { MemoryStorage } from '../src/index.js';
 import { kernelOptions, seedMemoryStorage, withRuntime } from './kernel-run.js';
 import { processCpuMs } from './measure.js';
-import { perfUnavailable, printProfile, recordProfile } from './perf-record.js';
-
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} takes a positive whole number, got "${value}"`);
-  return n;
-}
+import { perfUnavailable, positiveOption, printProfile, recordProfile } from './perf-record.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { players: { type: 'string' }, warmup: { type: 'string' }, seconds: { type: 'string' } } });
-  const players = positive('players', values.players, 1000);
-  const warmup = positive('warmup', values.warmup, 20);
-  const seconds = positive('seconds', values.seconds, 15);
+  const players = positiveOption('players', values.players, 1000);
+  const warmup = positiveOption('warmup', values.warmup, 20);
+  const seconds = positiveOption('seconds', values.seconds, 15);
   const unavailable = perfUnavailable();
   if (unavailable !== null) throw new Error(unavailable);
   if (!process.execArgv.includes('--perf-basic-prof')) throw new Error('run with node --perf-basic-prof (npm run profile:trivial does)');
