@@ -5,7 +5,7 @@
  * a group add up to that group's samples. Used by `profile-runner.ts`; a pure function of the text.
  */
 
-/** The runner's threads, by the name Linux gives them. */
+/** The runner's threads, by the name Linux gives them (Node 24 names its threads; on Node 22 every thread reads `node` and counts as the main thread). */
 export type ThreadGroup = 'worker threads' | 'main thread' | "V8's platform threads" | 'other threads';
 
 export interface Category {
