@@ -21,7 +21,8 @@ const hooks = global.__kernelHost;
 const terrainBuffer = global._screepsTerrain;
 const terrainRooms = global._screepsTerrainRooms;
 const customObjectPrototypes = global._customObjectPrototypes || [];
-for (const name of ['_constants', '_worldSize', '_nativeMod', '_screepsTerrain', '_screepsTerrainRooms', '_customObjectPrototypes', '_init']) delete global[name];
+const warmupData = global._warmupRuntimeData;
+for (const name of ['_constants', '_worldSize', '_nativeMod', '_screepsTerrain', '_screepsTerrainRooms', '_customObjectPrototypes', '_warmupRuntimeData', '_init']) delete global[name];
 // Taken before any player code runs (a player may replace the global's later).
 const setPrototypeOf = Object.setPrototypeOf;
 
@@ -113,3 +114,33 @@ hooks.tick = function (kernelGame, data, intents, info) {
   delete data.__sandboxOps;
   tick(kernelGame, data, intents, info);
 };
+
+// Warm-up: the engine builds one `Game` from a synthetic room of a user that does not exist
+// (`_warmupRuntimeData`, ../bootstrap.ts) while the isolate is set up, before any player has it, so
+// the first-tick work of the engine (its classes, lodash's context, compiling and the inline caches of
+// building `Game`) is not in a new player's first tick. What it leaves on the global is what a first
+// tick leaves there: the game's classes, `_` and the constants, in the places a first tick puts them
+// (the kernel's per-tick globals are put first, in the kernel's order, as its tick does); everything
+// of the synthetic user stays in the engine's closures. The map grid is left unbuilt: it is made from
+// the player's own first tick, as in the driver. A failure leaves the isolate as it was set up.
+if (warmupData) {
+  const placeholders = ['RawMemory', 'console', 'InterShardMemory', 'Memory', 'Game'];
+  const before = placeholders.map((name) => Object.getOwnPropertyDescriptor(global, name));
+  try {
+    for (const name of placeholders) global[name] = undefined;
+    const cpu = { getUsed: () => 0, getHeapStatistics: () => ({}), halt: noop };
+    const registry = { list: Object.create(null), cpu: 0, set: noop, push: () => 0, pushByName: () => 0, remove: noop };
+    setPrototypeOf(warmupData, null);
+    tick({ cpu }, warmupData, registry, { userId: warmupData.user._id, username: warmupData.user.username, time: warmupData.time });
+  } catch (e) {
+    // Nothing is lost: the first tick does this work instead.
+  }
+  mapGrid = null;
+  mapGridRooms = null;
+  // The per-tick globals hold the synthetic tick's objects until the kernel's first tick replaces them,
+  // before any player code runs; those a fresh isolate does not have are emptied.
+  placeholders.forEach((name, i) => {
+    if (before[i] === undefined) global[name] = undefined;
+    else Object.defineProperty(global, name, before[i]);
+  });
+}
