@@ -6,21 +6,33 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { GROUPS, classifyPerfScript, type Profile } from './perf-profile.js';
 
-/** A `--name` option that must be a positive whole number (`fallback` when absent); a RangeError otherwise. */
-export function positiveOption(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} takes a positive whole number, got "${value}"`);
-  return n;
-}
-
 /** Why `perf` cannot be used here, or null when it can. */
-export function perfUnavailable(): string | null {
+function perfUnavailable(): string | null {
   if (process.platform !== 'linux') return 'needs Linux (perf and /proc)';
   if (spawnSync('perf', ['--version']).status !== 0) return 'needs Linux perf on the PATH (Debian: apt-get install linux-perf)';
   return null;
+}
+
+/** A reason a profiler cannot start (a bad option, no `perf`), told in one line. */
+export class ProfileUsageError extends Error {}
+
+/** The profilers' `--players`, `--warmup` and `--seconds` (positive whole numbers, else the defaults); checks that `perf` can run. */
+export function profileOptions(defaults: { readonly players: number; readonly warmup: number; readonly seconds: number }): { players: number; warmup: number; seconds: number } {
+  const { values } = parseArgs({ options: { players: { type: 'string' }, warmup: { type: 'string' }, seconds: { type: 'string' } } });
+  const positive = (name: keyof typeof defaults): number => {
+    const value = values[name];
+    if (value === undefined) return defaults[name];
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new ProfileUsageError(`--${name} takes a positive whole number, got "${value}"`);
+    return n;
+  };
+  const options = { players: positive('players'), warmup: positive('warmup'), seconds: positive('seconds') };
+  const unavailable = perfUnavailable();
+  if (unavailable !== null) throw new ProfileUsageError(unavailable);
+  return options;
 }
 
 /**

@@ -9,9 +9,8 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ServerWorld } from '../src/screeps/world/server-world.js';
-import { perfUnavailable, positiveOption, printProfile, recordProfile } from './perf-record.js';
+import { printProfile, profileOptions, ProfileUsageError, recordProfile } from './perf-record.js';
 import { KERNEL_RUNNER_THREADS } from './real-world-plan.js';
 import { benchBots, freeRooms, onePid, PRE_PLACED } from './scenarios/real-world.js';
 import { procCpu } from './server-procs.js';
@@ -24,12 +23,7 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { players: { type: 'string' }, warmup: { type: 'string' }, seconds: { type: 'string' } } });
-  const players = positiveOption('players', values.players, 30);
-  const warmup = positiveOption('warmup', values.warmup, 40);
-  const seconds = positiveOption('seconds', values.seconds, 20);
-  const unavailable = perfUnavailable();
-  if (unavailable !== null) fail(unavailable);
+  const { players, warmup, seconds } = profileOptions({ players: 30, warmup: 40, seconds: 20 });
   const rooms = freeRooms();
   if (players < PRE_PLACED || players - PRE_PLACED > rooms.length) fail(`--players must be between ${PRE_PLACED} and ${PRE_PLACED + rooms.length}`);
 
@@ -70,7 +64,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  if (!(error instanceof Stop || error instanceof RangeError)) throw error;
+  if (!(error instanceof Stop || error instanceof ProfileUsageError)) throw error;
   console.error(`profile-runner: ${error.message}`);
   process.exitCode = 2;
 }

@@ -9,19 +9,13 @@
 import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { MemoryStorage } from '../src/index.js';
 import { kernelOptions, seedMemoryStorage, withRuntime } from './kernel-run.js';
 import { processCpuMs } from './measure.js';
-import { perfUnavailable, positiveOption, printProfile, recordProfile } from './perf-record.js';
+import { printProfile, profileOptions, recordProfile } from './perf-record.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { players: { type: 'string' }, warmup: { type: 'string' }, seconds: { type: 'string' } } });
-  const players = positiveOption('players', values.players, 1000);
-  const warmup = positiveOption('warmup', values.warmup, 20);
-  const seconds = positiveOption('seconds', values.seconds, 15);
-  const unavailable = perfUnavailable();
-  if (unavailable !== null) throw new Error(unavailable);
+  const { players, warmup, seconds } = profileOptions({ players: 1000, warmup: 20, seconds: 15 });
   if (!process.execArgv.includes('--perf-basic-prof')) throw new Error('run with node --perf-basic-prof (npm run profile:trivial does)');
 
   const storage = new MemoryStorage();
